@@ -1,0 +1,23 @@
+"""Every periodic task of citymgmt, in one place.
+
+django-celery-beat's DatabaseScheduler copies these entries into its tables at
+start-up, where an admin can pause one or change its time. Each entry says when
+it runs and why.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    # 02:10 every day: pick up holidays the chinesecalendar package has learned
+    # (the State Council publishes next year's arrangement each November), so
+    # deadlines set in December for January already know them. Admin edits win.
+    "sync-work-calendar": {
+        "task": "org.tasks.sync_work_calendar",
+        "schedule": crontab(hour=2, minute=10),
+    },
+    # Every minute: proves to the health check that beat and a worker are alive.
+    "heartbeat": {
+        "task": "citymgmt.tasks.heartbeat",
+        "schedule": 60.0,
+    },
+}

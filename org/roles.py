@@ -1,0 +1,104 @@
+"""Staff roles (DOMAIN.md §2) as Django groups.
+
+Each role is a group named by its code. ``sync_role_groups`` (run after every
+migrate) creates the groups and gives them the permissions listed here, so a
+fresh database and an upgraded one end up with the same roles. Later apps add
+their permissions to ROLE_PERMISSIONS.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    # Declared in the order a person holding several roles is most likely to
+    # start their day with: the first one they hold picks their start page.
+    OPERATOR = "operator", _("受理员")
+    SHIFT_LEADER = "shift_leader", _("值班长")
+    DISPATCHER = "dispatcher", _("派遣员")
+    HANDLER = "handler", _("处置人员")
+    INSPECTOR = "inspector", _("监督员")
+    ASSESSOR = "assessor", _("环卫考评员")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("管理员")
+
+
+READ_REFERENCE = ["org.view_region", "org.view_unitgrid", "org.view_department"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.OPERATOR: READ_REFERENCE,
+    Role.SHIFT_LEADER: READ_REFERENCE,
+    Role.DISPATCHER: READ_REFERENCE,
+    Role.HANDLER: READ_REFERENCE,
+    Role.INSPECTOR: READ_REFERENCE,
+    Role.ASSESSOR: READ_REFERENCE,
+    Role.LEADER: READ_REFERENCE,
+    Role.ADMIN: [
+        "org.*",
+        "auth.*",
+        "authtoken.*",
+        "django_celery_beat.*",
+    ],
+}
+
+# What each role's start page will hold; shown on the page until it is built.
+START_PAGES: dict[str, list] = {
+    Role.OPERATOR: [
+        _("12345 热线受理表单（地图定位、重复件提示）"),
+        _("待受理案件队列：核实、立案前审查、不予受理"),
+        _("核查发起与回访清单"),
+    ],
+    Role.SHIFT_LEADER: [
+        _("待立案、待结案队列"),
+        _("作废审批与值班统计"),
+    ],
+    Role.DISPATCHER: [
+        _("派遣工作台：按阶段分栏、红黄绿灯、批量派遣"),
+        _("延期、回退、挂账申请审批"),
+        _("督办清单"),
+    ],
+    Role.HANDLER: [
+        _("本部门待签收、处置中、返工、超期案件"),
+        _("处置反馈（拍照上传）与延期/回退申请"),
+        _("提醒与督办通知"),
+    ],
+    Role.INSPECTOR: [
+        _("今日巡查任务与轨迹记录"),
+        _("问题上报与自处理（手机拍照）"),
+        _("核实、核查任务"),
+    ],
+    Role.ASSESSOR: [
+        _("环卫台账：道路、公厕、中转站、分类点"),
+        _("考评打分（扣分制）"),
+        _("垃圾分类月度数据"),
+    ],
+    Role.LEADER: [
+        _("领导驾驶舱：区县排名、结案率趋势、流动红旗"),
+        _("每日通报与月度考评"),
+    ],
+    Role.ADMIN: [
+        _("基础数据：行政区划、单元网格、处置部门"),
+        _("人员与角色、工作日历、考评方案"),
+    ],
+}
+
+
+def sync_role_groups() -> None:
+    """Create one group per role and give it exactly the permissions listed."""
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(_resolve(ROLE_PERMISSIONS.get(role, [])))
+
+
+def _resolve(names: list[str]) -> list[Permission]:
+    perms = []
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        qs = Permission.objects.filter(content_type__app_label=app_label)
+        if codename != "*":
+            qs = qs.filter(codename=codename)
+        perms.extend(qs)
+    return perms
