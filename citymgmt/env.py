@@ -80,9 +80,7 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{name}={value!r} is not a database URL ({exc}).") from None
     engine = config.get("ENGINE", "")
     if engine not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
-        raise ImproperlyConfigured(
-            f"{name}={value!r}: only postgres:// and sqlite:/// URLs are supported."
-        )
+        raise ImproperlyConfigured(f"{name}={value!r}: only postgres:// and sqlite:/// URLs are supported.")
     if engine.endswith("sqlite3"):
         # SQLite cannot keep connections across threads usefully; close per request.
         config["CONN_MAX_AGE"] = 0

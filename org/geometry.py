@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.validation import explain_validity
-
-from django.utils.translation import gettext as _
 
 EARTH_RADIUS_M = 6_371_008.8
 

@@ -117,6 +117,10 @@ class UnitGrid(models.Model):
     def __str__(self) -> str:
         return self.code if not self.name else f"{self.name}（{self.code}）"
 
+    def save(self, *args, **kwargs) -> None:
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         from org.geometry import GeometryError, grid_shape_facts
 
@@ -134,7 +138,9 @@ class UnitGrid(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs) -> None:
+    def fill_derived(self) -> None:
+        """Set centroid, bounding box, area, street and district from the
+        geometry and community (``community.parent`` must be loaded)."""
         from org.geometry import grid_shape_facts
 
         facts = grid_shape_facts(self.geometry)
@@ -144,7 +150,6 @@ class UnitGrid(models.Model):
         self.area_m2 = facts.area_m2
         self.street_id = self.community.parent_id
         self.district_id = self.community.parent.parent_id
-        super().save(*args, **kwargs)
 
 
 class Department(models.Model):

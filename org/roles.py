@@ -26,7 +26,13 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("管理员")
 
 
-READ_REFERENCE = ["org.view_region", "org.view_unitgrid", "org.view_department"]
+READ_REFERENCE = [
+    "org.view_region",
+    "org.view_unitgrid",
+    "org.view_department",
+    "cases.view_majorcategory",
+    "cases.view_category",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OPERATOR: READ_REFERENCE,
@@ -38,6 +44,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LEADER: READ_REFERENCE,
     Role.ADMIN: [
         "org.*",
+        "cases.add_majorcategory",
+        "cases.change_majorcategory",
+        "cases.view_majorcategory",
+        "cases.add_category",
+        "cases.change_category",
+        "cases.view_category",
         "auth.*",
         "authtoken.*",
         "django_celery_beat.*",

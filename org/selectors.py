@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shapely.geometry import Point, shape
-
 from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
 
 from org.models import Region, UnitGrid
 
@@ -41,9 +40,7 @@ def locate_point(*, lat: float, lng: float) -> Location:
         raise OutsideManagedArea(lat, lng)
     point = Point(lng, lat)
     candidates = (
-        UnitGrid.objects.containing_bbox(lat, lng)
-        .select_related("community", "street", "district")
-        .order_by("code")
+        UnitGrid.objects.containing_bbox(lat, lng).select_related("community", "street", "district").order_by("code")
     )
     for grid in candidates:
         if shape(grid.geometry).covers(point):

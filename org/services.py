@@ -50,7 +50,8 @@ def sync_work_calendar(*, years: list[int] | None = None) -> int:
     removed.
     """
     known = chinese_calendar_years()
-    years = [y for y in (years or known) if y in known]
+    # None means every year the package knows; an empty list means none.
+    years = [y for y in (known if years is None else years) if y in known]
     changed = 0
     for year in years:
         official = _official_days(year)
@@ -65,9 +66,7 @@ def sync_work_calendar(*, years: list[int] | None = None) -> int:
                 row.save(update_fields=["kind", "name"])
                 changed += 1
         stale = [
-            row.pk
-            for day, row in existing.items()
-            if row.source == WorkCalendarDay.Source.SEED and day not in official
+            row.pk for day, row in existing.items() if row.source == WorkCalendarDay.Source.SEED and day not in official
         ]
         if stale:
             changed += WorkCalendarDay.objects.filter(pk__in=stale).delete()[0]

@@ -17,14 +17,16 @@ from __future__ import annotations
 import threading
 import time as _time
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 ZERO = timedelta(0)
+MICROSECOND = timedelta(microseconds=1)
 # A calendar with no working day in ten years is a data error, not a long wait.
 MAX_DAYS_SCANNED = 3660
 
@@ -125,27 +127,37 @@ class WorkCalendar:
         return total
 
     # --- limits ----------------------------------------------------------------
-    def limit_duration(self, value: float, unit: str) -> timedelta:
-        """A limit expressed as the amount of (working or natural) time it grants."""
-        if value < 0:
-            raise ValueError("a time limit must not be negative")
-        if unit == TimeUnit.WORKING_DAYS:
-            return self.day_length * value
-        if unit in (TimeUnit.WORKING_HOURS, TimeUnit.NATURAL_HOURS):
-            return timedelta(hours=value)
-        raise ValueError(f"unknown time unit {unit!r}")
+    def limit_duration(self, value: Decimal | float, unit: str) -> timedelta:
+        """A limit expressed as the amount of (working or natural) time it grants.
 
-    def add_limit(self, start: datetime, value: float, unit: str) -> datetime:
+        ``value`` may be a Decimal (Category.limit_value is a DecimalField), a
+        float or an int; the result is rounded to the microsecond.
+        """
+        if unit == TimeUnit.WORKING_DAYS:
+            per_unit = self.day_length
+        elif unit in (TimeUnit.WORKING_HOURS, TimeUnit.NATURAL_HOURS):
+            per_unit = timedelta(hours=1)
+        else:
+            raise ValueError(f"unknown time unit {unit!r}")
+        exact = Decimal(value)  # exact for floats too; timedelta refuses Decimal
+        if not exact.is_finite() or exact < 0:
+            raise ValueError(f"a time limit must be a non-negative number, not {value!r}")
+        microseconds = (exact * (per_unit // MICROSECOND)).to_integral_value(ROUND_HALF_EVEN)
+        return timedelta(microseconds=int(microseconds))
+
+    def add_limit(self, start: datetime, value: Decimal | float, unit: str) -> datetime:
         """The deadline of a limit of ``value`` ``unit`` starting at ``start``."""
         amount = self.limit_duration(value, unit)
         if unit == TimeUnit.NATURAL_HOURS:
-            return start + amount
+            # Elapsed time: add in UTC, so that a start given in a zone with
+            # daylight saving is not shifted by wall-clock arithmetic.
+            return (self._utc(start) + amount).astimezone(self.tz)
         return self.add_working_time(start, amount)
 
     def elapsed(self, start: datetime, end: datetime, unit: str) -> timedelta:
         """Time counted against a limit of ``unit`` between two moments."""
         if unit == TimeUnit.NATURAL_HOURS:
-            return max(end - start, ZERO)
+            return max(self._utc(end) - self._utc(start), ZERO)
         return self.working_time_between(start, end)
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
@@ -158,9 +170,13 @@ class WorkCalendar:
         return self.add_limit(start, hours, TimeUnit.NATURAL_HOURS)
 
     def _local(self, moment: datetime) -> datetime:
-        if moment.tzinfo is None:
+        return self._utc(moment).astimezone(self.tz)
+
+    @staticmethod
+    def _utc(moment: datetime) -> datetime:
+        if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("working-time arithmetic needs timezone-aware datetimes")
-        return moment.astimezone(self.tz)
+        return moment.astimezone(UTC)
 
 
 def _parse_hhmm(text: str) -> time:
@@ -176,6 +192,9 @@ def _span(begin: time, end: time) -> timedelta:
 _CACHE_SECONDS = 60
 _cache_lock = threading.Lock()
 _cached: tuple[float, WorkCalendar] | None = None
+# Bumped by every forget, so that a load that read the table before a change
+# does not store its (stale) result after the change was announced.
+_generation = 0
 
 
 def get_work_calendar() -> WorkCalendar:
@@ -188,16 +207,31 @@ def get_work_calendar() -> WorkCalendar:
     with _cache_lock:
         if _cached is not None and _time.monotonic() - _cached[0] < _CACHE_SECONDS:
             return _cached[1]
+        generation = _generation
     from org.models import WorkCalendarDay
 
     overrides = {day.date: day.is_working_day() for day in WorkCalendarDay.objects.all()}
     calendar = WorkCalendar(overrides)
     with _cache_lock:
-        _cached = (_time.monotonic(), calendar)
+        if generation == _generation:
+            _cached = (_time.monotonic(), calendar)
     return calendar
 
 
 def forget_work_calendar() -> None:
-    global _cached
+    """Drop this process's copy of the calendar, now and again after commit.
+
+    The signals fire inside the saving transaction (the admin and the sync
+    both run in one); another thread reloading before the commit would still
+    read the old rows and keep them for a minute.
+    """
+    _forget()
+    if connection.in_atomic_block:
+        transaction.on_commit(_forget)
+
+
+def _forget() -> None:
+    global _cached, _generation
     with _cache_lock:
         _cached = None
+        _generation += 1

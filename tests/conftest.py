@@ -20,6 +20,22 @@ def _celery_in_process():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's million rounds cost half a second a user; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_work_calendar():
+    """Rolled-back calendar rows send no signal, so drop the process's copy around each test."""
+    from org.worktime import forget_work_calendar
+
+    forget_work_calendar()
+    yield
+    forget_work_calendar()
+
+
 @pytest.fixture
 def city(db):
     from tests.factories import make_city

@@ -23,6 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("demo12345")
@@ -59,9 +60,7 @@ def make_city() -> dict:
     for d in range(2):
         district = RegionFactory(code=f"33990{d + 1}", name=f"第{d + 1}区", level="district", parent=city)
         street = RegionFactory(code=f"{district.code}001", name=f"第{d + 1}街道", level="street", parent=district)
-        community = RegionFactory(
-            code=f"{street.code}001", name=f"第{d + 1}社区", level="community", parent=street
-        )
+        community = RegionFactory(code=f"{street.code}001", name=f"第{d + 1}社区", level="community", parent=street)
         made["districts"].append(district)
         made["streets"].append(street)
         made["communities"].append(community)

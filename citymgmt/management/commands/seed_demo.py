@@ -1,0 +1,39 @@
+"""Load the demo city. Idempotent: a second run leaves the data as it is."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from cases.services import load_categories
+from org import demo
+from org.services import sync_work_calendar
+
+
+class Command(BaseCommand):
+    help = "Load the demo city (示范市): territory, departments, categories, calendar and demo users."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="do not print the demo logins")
+
+    def handle(self, *args, quiet_logins: bool = False, **options):
+        started = time.monotonic()
+        steps = [
+            ("territory", demo.seed_territory),
+            ("departments", demo.seed_departments),
+            ("categories", lambda: load_categories()),
+            ("work calendar", lambda: sync_work_calendar()),
+            ("users", demo.seed_users),
+        ]
+        for label, step in steps:
+            t0 = time.monotonic()
+            result = step()
+            self.stdout.write(f"  {label:<14} {result}  ({time.monotonic() - t0:.1f} s)")
+        self.stdout.write(self.style.SUCCESS(f"Demo city ready in {time.monotonic() - started:.1f} s."))
+        if not quiet_logins:
+            self.print_logins()
+
+    def print_logins(self) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
+        for login in demo.demo_logins():
+            self.stdout.write(f"  {login.username:<24} {login.note}")
