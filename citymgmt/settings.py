@@ -18,6 +18,7 @@ from citymgmt.env import (
     env_str,
     env_timezone,
 )
+from citymgmt.schedule import BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -181,6 +182,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE  # copied into the database by the scheduler at start-up
 
 # --- Working time (DOMAIN.md §5) ----------------------------------------------
 # Working periods of a working day, local time. The calendar of working days is
