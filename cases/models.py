@@ -1,9 +1,16 @@
-"""Case reference data: the category catalogue (GB/T 47678.5 部件/事项).
-
-The case itself, its events and requests come with the case lifecycle.
+"""Cases, their timeline (events), photos, requests and notifications, and the
+category catalogue (GB/T 47678.5 部件/事项). DOMAIN.md §3–§6.
 """
 
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Case as DbCase
+from django.db.models import F, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Department
@@ -64,3 +71,423 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+# --- the case ------------------------------------------------------------------
+
+
+class Source(models.TextChoices):
+    """案件来源 (DOMAIN.md §3)."""
+
+    HOTLINE = "hotline", _("12345热线")
+    PATROL = "patrol", _("巡查上报")
+    VIDEO = "video", _("视频抓拍")
+    PUBLIC = "public", _("公众上报")
+    LEADER = "leader", _("领导交办")
+    MEDIA = "media", _("媒体曝光")
+
+
+class Status(models.TextChoices):
+    """Case states (DOMAIN.md §4)."""
+
+    REPORTED = "reported", _("上报待受理")
+    VERIFYING = "verifying", _("核实中")
+    FILED = "filed", _("已立案")
+    DISPATCHED = "dispatched", _("已派遣")
+    IN_PROGRESS = "in_progress", _("处置中")
+    SUSPENDED = "suspended", _("挂账")
+    HANDLED = "handled", _("已反馈")
+    CHECKING = "checking", _("核查中")
+    CHECKED = "checked", _("核查通过待结案")
+    CLOSED = "closed", _("已结案")
+    REJECTED = "rejected", _("不予受理")
+    VOIDED = "voided", _("已作废")
+
+
+TERMINAL_STATUSES = {Status.CLOSED, Status.REJECTED, Status.VOIDED}
+OPEN_STATUSES = [s for s in Status if s not in TERMINAL_STATUSES]
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+
+
+class HotlineType(models.TextChoices):
+    CONSULT = "consult", _("咨询")
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉举报")
+    SUGGESTION = "suggestion", _("意见建议")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class Light(models.TextChoices):
+    GREEN = "green", _("绿灯")
+    YELLOW = "yellow", _("黄灯")
+    RED = "red", _("红灯")
+
+
+# Roles that see every case (DOMAIN.md §2, §10); others see a scoped part.
+ALL_CASES_ROLES = {"operator", "shift_leader", "dispatcher", "admin"}
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CaseQuerySet:
+        """The cases a user may see; the only place scoping is decided.
+
+        Command-centre roles see all; a handler the cases currently with their
+        department; a leader those in their region (none: the whole city); an
+        inspector what they reported, what they are asked to verify or check,
+        and what lies in their grids; an assessor what they reported.
+        """
+        from org.selectors import user_roles
+
+        roles = user_roles(user)
+        if not roles:
+            return self.none()
+        if roles & ALL_CASES_ROLES:
+            return self
+        profile = getattr(user, "profile", None)
+        scope = Q(pk__in=[])
+        if "handler" in roles and profile and profile.department_id:
+            scope |= Q(department_id=profile.department_id)
+        if "leader" in roles:
+            region = profile.region if profile else None
+            if region is None:
+                return self
+            scope |= {
+                "city": Q(district__parent_id=region.id),
+                "district": Q(district_id=region.id),
+                "street": Q(street_id=region.id),
+                "community": Q(community_id=region.id),
+            }[region.level]
+        if "inspector" in roles:
+            from org.models import UnitGrid
+
+            grids = UnitGrid.objects.filter(inspectors=user).values("id")
+            scope |= Q(reporter=user) | Q(inspector=user) | Q(grid_id__in=grids)
+        if "assessor" in roles:
+            scope |= Q(reporter=user)
+        return self.filter(scope)
+
+    def with_light(self, now: datetime | None = None) -> CaseQuerySet:
+        """Annotate ``light``: red past the step deadline, yellow past 80 %, else green.
+
+        A suspended case is judged at the moment it was suspended (it does not
+        age); closed, rejected and voided cases have no light.
+        """
+        now = now or timezone.now()
+        frozen = Q(status="suspended", suspended_at__isnull=False)
+        return self.annotate(
+            light=DbCase(
+                When(status__in=["closed", "rejected", "voided"], then=Value(None)),
+                When(step_deadline__isnull=True, then=Value(None)),
+                When(frozen & Q(step_deadline__lt=F("suspended_at")), then=Value("red")),
+                When(frozen & Q(step_yellow_at__lte=F("suspended_at")), then=Value("yellow")),
+                When(frozen, then=Value("green")),
+                When(step_deadline__lt=now, then=Value("red")),
+                When(step_yellow_at__lte=now, then=Value("yellow")),
+                default=Value("green"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_light_of(self, light: str, now: datetime | None = None) -> CaseQuerySet:
+        """Filter by light with conditions an index on step_deadline can serve."""
+        now = now or timezone.now()
+        running = Q(status__in=[s for s in OPEN_STATUSES if s != "suspended"])
+        frozen = Q(status="suspended", suspended_at__isnull=False)
+        conditions = {
+            "red": (running & Q(step_deadline__lt=now)) | (frozen & Q(step_deadline__lt=F("suspended_at"))),
+            "yellow": (running & Q(step_deadline__gte=now, step_yellow_at__lte=now))
+            | (frozen & Q(step_deadline__gte=F("suspended_at"), step_yellow_at__lte=F("suspended_at"))),
+            "green": (running & Q(step_yellow_at__gt=now)) | (frozen & Q(step_yellow_at__gt=F("suspended_at"))),
+        }
+        return self.filter(conditions[light])
+
+    def overdue(self, now: datetime | None = None) -> CaseQuerySet:
+        """Open cases past their handling deadline (suspended ones judged when suspended)."""
+        now = now or timezone.now()
+        running = Q(status__in=[s for s in OPEN_STATUSES if s != "suspended"], deadline__lt=now)
+        frozen = Q(status="suspended", deadline__lt=F("suspended_at"))
+        return self.filter(running | frozen)
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number handed out on a day (numbers are date + sequence)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("案件编号序列")
+        verbose_name_plural = _("案件编号序列")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Case(models.Model):
+    number = models.CharField(_("案件编号"), max_length=13, unique=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.REPORTED)
+    source = models.CharField(_("来源"), max_length=8, choices=Source.choices)
+    category = models.ForeignKey(Category, verbose_name=_("小类"), on_delete=models.PROTECT, related_name="cases")
+    urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    description = models.TextField(_("问题描述"), max_length=4000)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    lat = models.FloatField(_("纬度"))
+    lng = models.FloatField(_("经度"))
+    grid = models.ForeignKey("org.UnitGrid", verbose_name=_("单元网格"), on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey("org.Region", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey("org.Region", verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("org.Region", verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "org.Department",
+        verbose_name=_("处置部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核实/核查监督员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspection_cases",
+    )
+    self_handled = models.BooleanField(_("自处理"), default=False)
+    verified = models.BooleanField(_("已核实"), null=True, blank=True, help_text=_("核实结果：属实/不属实"))
+
+    reported_at = models.DateTimeField(_("上报时间"), db_index=True)
+    filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True, db_index=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("首次联系诉求人时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置反馈时间"), null=True, blank=True, help_text=_("最近一次反馈"))
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("挂账时间"), null=True, blank=True)
+    callback_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+
+    deadline = models.DateTimeField(_("处置期限"), null=True, blank=True, help_text=_("含已批准的延期"))
+    deadline_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    step = models.CharField(_("当前环节"), max_length=16, blank=True)
+    step_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    step_yellow_at = models.DateTimeField(null=True, blank=True, editable=False)
+    step_deadline = models.DateTimeField(_("环节期限"), null=True, blank=True)
+    # The step deadline for which the yellow reminder / red 督办 was already written,
+    # so the periodic scan writes each exactly once per step.
+    yellow_noticed_for = models.DateTimeField(null=True, blank=True, editable=False)
+    red_noticed_for = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    delay_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("回退次数"), default=0)
+    supervision_level = models.PositiveSmallIntegerField(_("督办级别"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重复于"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+
+    hotline_ticket_no = models.CharField(_("12345工单号"), max_length=32, blank=True, db_index=True)
+    hotline_type = models.CharField(_("工单类型"), max_length=12, choices=HotlineType.choices, blank=True)
+    caller_name = models.CharField(_("诉求人姓名"), max_length=64, blank=True)
+    caller_phone = models.CharField(_("诉求人电话"), max_length=20, blank=True, db_index=True)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    resolved = models.BooleanField(_("问题已解决"), null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="case_status_deadline"),
+            models.Index(fields=["district", "deadline"], name="case_district_deadline"),
+            models.Index(fields=["street", "deadline"], name="case_street_deadline"),
+            models.Index(fields=["department", "deadline"], name="case_department_deadline"),
+            models.Index(fields=["category", "deadline"], name="case_category_deadline"),
+            models.Index(fields=["grid", "deadline"], name="case_grid_deadline"),
+            models.Index(fields=["source", "deadline"], name="case_source_deadline"),
+            models.Index(fields=["urgency", "deadline"], name="case_urgency_deadline"),
+            models.Index(fields=["deadline"], name="case_deadline"),
+            models.Index(fields=["step_deadline"], name="case_step_deadline"),
+            models.Index(fields=["step_yellow_at"], name="case_step_yellow"),
+            models.Index(fields=["category", "reported_at"], name="case_category_reported"),
+            models.Index(fields=["lat", "lng"], name="case_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in TERMINAL_STATUSES
+
+    @property
+    def is_citizen_case(self) -> bool:
+        return self.source in (Source.HOTLINE, Source.PUBLIC)
+
+
+class CaseEvent(models.Model):
+    """One immutable row per action on a case: the timeline and the audit trail."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("动作"), max_length=20, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(_("原状态"), max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=Status.choices, blank=True)
+    comment = models.TextField(_("意见"), max_length=2000, blank=True)
+    data = models.JSONField(_("附加信息"), default=dict, blank=True)
+    step_deadline = models.DateTimeField(_("环节期限"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("案件流转记录")
+        verbose_name_plural = _("案件流转记录")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="event_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("case events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("case events are immutable")
+
+
+class Attachment(models.Model):
+    class Stage(models.TextChoices):
+        REPORT = "report", _("上报")
+        VERIFY = "verify", _("核实")
+        BEFORE = "before", _("处置前")
+        AFTER = "after", _("处置后")
+        CHECK = "check", _("核查")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, verbose_name=_("流转记录"), null=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    stage = models.CharField(_("阶段"), max_length=8, choices=Stage.choices)
+    file = models.ImageField(_("照片"), upload_to="cases/%Y/%m/")
+    content_type = models.CharField(max_length=32, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("上传人")
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage}"
+
+
+class CaseRequest(models.Model):
+    """A handler's request (delay / return / suspend) and its decision."""
+
+    class Kind(models.TextChoices):
+        DELAY = "delay", _("延期")
+        RETURN = "return", _("回退")
+        SUSPEND = "suspend", _("挂账")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        DENIED = "denied", _("未批准")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    state = models.CharField(_("审批状态"), max_length=8, choices=State.choices, default=State.PENDING)
+    reason = models.TextField(_("申请理由"), max_length=2000)
+    extra_value = models.DecimalField(_("延期时长"), max_digits=6, decimal_places=2, null=True, blank=True)
+    extra_unit = models.CharField(_("延期单位"), max_length=16, choices=TimeUnit.choices, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("申请")
+        verbose_name_plural = _("申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(state="pending"), name="one_pending_request_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_kind_display()} {self.get_state_display()}"
+
+
+class Notification(models.Model):
+    """An in-app reminder or 督办 notice to a department or a person."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("到期提醒")
+        SUPERVISION = "supervision", _("督办")
+        ESCALATION = "escalation", _("超期升级")
+        REQUEST = "request", _("待审批申请")
+
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="notifications")
+    department = models.ForeignKey(
+        "org.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("内容"), max_length=200)
+    created_at = models.DateTimeField(_("时间"))
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text

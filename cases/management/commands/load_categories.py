@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.services import DEFAULT_CATEGORIES_CSV, CategoryFileError, load_categories
+from cases.catalogue import DEFAULT_CATEGORIES_CSV, CategoryFileError, load_categories
 
 
 class Command(BaseCommand):

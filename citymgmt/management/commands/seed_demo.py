@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from cases.services import load_categories
+from cases.catalogue import load_categories
 from org import demo
 from org.services import sync_work_calendar
 

@@ -1,0 +1,45 @@
+"""Checking uploaded photos by their content, not their name."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from cases.errors import CaseError
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTOS = 9
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+def validate_photos(files, field: str = "photos") -> list[tuple[object, str]]:
+    """Each file with its content type; a CaseError naming ``field`` for any bad one."""
+    files = list(files or [])
+    if len(files) > MAX_PHOTOS:
+        raise CaseError.invalid({field: _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS}})
+    checked, problems = [], []
+    for upload in files:
+        name = getattr(upload, "name", "") or _("照片")
+        size = getattr(upload, "size", None) or 0
+        if size > MAX_PHOTO_BYTES:
+            problems.append(_("“%(name)s”超过 10 MB。") % {"name": name})
+            continue
+        try:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                kind = image.format
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            problems.append(_("“%(name)s”不是有效的图片（支持 JPEG、PNG、WebP、GIF）。") % {"name": name})
+            continue
+        finally:
+            upload.seek(0)
+        if kind not in CONTENT_TYPES:
+            problems.append(
+                _("“%(name)s”的格式 %(kind)s 不受支持（支持 JPEG、PNG、WebP、GIF）。") % {"name": name, "kind": kind}
+            )
+            continue
+        checked.append((upload, CONTENT_TYPES[kind]))
+    if problems:
+        raise CaseError.invalid({field: problems})
+    return checked

@@ -1,0 +1,100 @@
+"""Reads about cases that span relations or need rules."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.models import Case, Category, CategoryKind, Status
+from org.models import Department
+
+DUPLICATE_DAYS = 30
+DUPLICATE_METRES = 50
+METRES_PER_DEGREE_LAT = 111_320
+
+
+@dataclass
+class DuplicateCandidate:
+    case: Case
+    reasons: list[str] = field(default_factory=list)
+    distance_m: float | None = None
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Haversine distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+def duplicate_candidates(
+    *,
+    category: Category,
+    lat: float,
+    lng: float,
+    caller_phone: str = "",
+    at: datetime | None = None,
+    exclude: Case | None = None,
+    limit: int = 10,
+) -> list[DuplicateCandidate]:
+    """Possible duplicates at intake (DOMAIN.md §6): the same category within 50 m
+    that is open or was closed within 30 days, and (hotline) the same caller
+    phone within 30 days. Nearest first, then newest."""
+    at = at or clock.now()
+    since = at - timedelta(days=DUPLICATE_DAYS)
+    alive = Q(status__in=[s for s in Status if s not in (Status.CLOSED, Status.REJECTED, Status.VOIDED)]) | Q(
+        status=Status.CLOSED, closed_at__gte=since
+    )
+    dlat = DUPLICATE_METRES / METRES_PER_DEGREE_LAT
+    dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+    found: dict[int, DuplicateCandidate] = {}
+    nearby = Case.objects.filter(
+        alive,
+        category=category,
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+    ).order_by("-reported_at")[:200]
+    for case in nearby:
+        metres = distance_m(lat, lng, case.lat, case.lng)
+        if metres <= DUPLICATE_METRES:
+            found[case.id] = DuplicateCandidate(case, [_("%(m)d 米内的同类案件") % {"m": round(metres)}], metres)
+    if caller_phone:
+        same_caller = Case.objects.filter(caller_phone=caller_phone, reported_at__gte=since).exclude(
+            status=Status.VOIDED
+        )
+        for case in same_caller.order_by("-reported_at")[:50]:
+            candidate = found.setdefault(case.id, DuplicateCandidate(case))
+            candidate.reasons.append(_("同一来电号码 30 天内的案件"))
+    if exclude is not None:
+        found.pop(exclude.id, None)
+    ordered = sorted(
+        found.values(), key=lambda c: (c.distance_m is None, c.distance_m or 0, -c.case.reported_at.timestamp())
+    )
+    return ordered[:limit]
+
+
+def default_department(case: Case) -> Department | None:
+    """Default routing (DOMAIN.md §1): a component goes to its owner department
+    first, then the locality (先属主后属地); an event to the street office of
+    its grid first, then the owner (先属地后属主)."""
+    category = case.category
+    owners = Department.objects.filter(kind=category.owner_department_kind, is_active=True)
+    if category.owner_department_kind == Department.Kind.STREET_OFFICE:
+        owners = owners.filter(street_id=case.street_id)
+    owner = owners.order_by("code").first()
+    locality = Department.objects.filter(
+        kind=Department.Kind.STREET_OFFICE, street_id=case.street_id, is_active=True
+    ).first()
+    order = [owner, locality] if category.kind == CategoryKind.COMPONENT else [locality, owner]
+    return next((d for d in order if d is not None), None)
+
+
+def grid_inspector(case: Case):
+    """The inspector assigned to the case's grid (the first by username), if any."""
+    return case.grid.inspectors.filter(is_active=True).order_by("username").first()
