@@ -15,6 +15,13 @@ BEAT_SCHEDULE = {
         "task": "org.tasks.sync_work_calendar",
         "schedule": crontab(hour=2, minute=10),
     },
+    # Every minute: write the reminder when a case turns yellow, the 督办 when it
+    # turns red, and the escalation at 5 working days overdue (DOMAIN.md §5).
+    # Step limits are as short as 10 minutes, so a coarser interval would be late.
+    "supervision-scan": {
+        "task": "cases.tasks.supervision_scan",
+        "schedule": 60.0,
+    },
     # Every minute: proves to the health check that beat and a worker are alive.
     "heartbeat": {
         "task": "citymgmt.tasks.heartbeat",

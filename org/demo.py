@@ -23,6 +23,7 @@ from django.db import transaction
 
 from org.models import Department, Region, StaffProfile, UnitGrid
 from org.roles import Role
+from org.selectors import forget_grid_index
 
 DEMO_PASSWORD = "demo12345"
 CITY_CODE, CITY_NAME = "339900", "示范市"
@@ -164,6 +165,7 @@ def seed_territory() -> dict[str, int]:
     UnitGrid.objects.bulk_create(
         grid_rows, update_conflicts=True, unique_fields=["code"], update_fields=GRID_DERIVED_FIELDS
     )
+    forget_grid_index()  # bulk writes send no signals
     return {"districts": len(districts), "streets": len(streets), "communities": len(communities), "grids": len(grids)}
 
 

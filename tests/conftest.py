@@ -28,12 +28,15 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_work_calendar():
-    """Rolled-back calendar rows send no signal, so drop the process's copy around each test."""
+    """Rolled-back calendar and grid rows send no signal: drop the process's copies around each test."""
+    from org.selectors import forget_grid_index
     from org.worktime import forget_work_calendar
 
     forget_work_calendar()
+    forget_grid_index()
     yield
     forget_work_calendar()
+    forget_grid_index()
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_with_every_service_up_the_check_passes():
     assert "Services OK" in result.stdout
 
 
-def test_ensure_database_creates_a_missing_postgresql_database():
+def test_ensure_database_creates_a_missing_postgresql_database_and_every_migration_applies():
     name = f"citymgmt_ensure_{uuid.uuid4().hex[:8]}"
     url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     try:
@@ -47,6 +47,15 @@ def test_ensure_database_creates_a_missing_postgresql_database():
         assert f"Created PostgreSQL database {name}" in first.stdout
         again = run(["manage.py", "ensure_database"], DATABASE_URL=f"{url}/{name}")
         assert again.returncode == 0 and again.stdout == ""
+        # The suite itself runs without migrations; here they all run on PostgreSQL,
+        # including the PostgreSQL-only search indexes.
+        migrated = run(["manage.py", "migrate", "--no-input"], DATABASE_URL=f"{url}/{name}")
+        assert migrated.returncode == 0, migrated.stderr
+        with psycopg.connect(f"{url}/{name}") as conn:
+            indexes = {
+                row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case'")
+            }
+        assert {"case_address_trgm", "case_description_trgm", "case_number_prefix"} <= indexes
     finally:
         with psycopg.connect(f"{url}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
