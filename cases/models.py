@@ -427,10 +427,11 @@ class CaseRequest(models.Model):
         PENDING = "pending", _("待审批")
         APPROVED = "approved", _("已批准")
         DENIED = "denied", _("未批准")
+        WITHDRAWN = "withdrawn", _("已撤回（已反馈）")
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="requests")
     kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
-    state = models.CharField(_("审批状态"), max_length=8, choices=State.choices, default=State.PENDING)
+    state = models.CharField(_("审批状态"), max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.TextField(_("申请理由"), max_length=2000)
     extra_value = models.DecimalField(_("延期时长"), max_digits=6, decimal_places=2, null=True, blank=True)
     extra_unit = models.CharField(_("延期单位"), max_length=16, choices=TimeUnit.choices, blank=True)

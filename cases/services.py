@@ -499,6 +499,12 @@ def case_feedback(*, case: Case, by, result: str, photos: Iterable = ()) -> Case
 
     def apply(c: Case, now):
         c.handled_at = now
+        # A request still pending when the work is reported done can no longer be
+        # decided (the case has left the states it is decided in): withdraw it.
+        withdrawn = c.requests.filter(state=CaseRequest.State.PENDING).update(
+            state=CaseRequest.State.WITHDRAWN, decided_at=now, decision_comment=_("处置已反馈，申请自动撤回。")
+        )
+        return {"withdrawn_requests": withdrawn} if withdrawn else None
 
     return _act(
         "feedback",
