@@ -211,11 +211,18 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(conditions[light])
 
     def overdue(self, now: datetime | None = None) -> CaseQuerySet:
-        """Open cases past their handling deadline (suspended ones judged when suspended)."""
+        """Open cases past their handling deadline (超期, DOMAIN.md §5, §7).
+
+        Still with the department (dispatched, in progress) and past the deadline;
+        suspended ones judged when they were suspended; or fed back after the
+        deadline and not yet closed. A case fed back in time (按期处置) is not
+        overdue while it waits for check and close.
+        """
         now = now or timezone.now()
-        running = Q(status__in=[s for s in OPEN_STATUSES if s != "suspended"], deadline__lt=now)
+        handling = Q(status__in=["dispatched", "in_progress"], deadline__lt=now)
         frozen = Q(status="suspended", deadline__lt=F("suspended_at"))
-        return self.filter(running | frozen)
+        late = Q(status__in=["handled", "checking", "checked"], handled_at__gt=F("deadline"))
+        return self.filter(handling | frozen | late)
 
 
 class CaseNumberSequence(models.Model):
@@ -404,7 +411,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("上传人")
     )
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("照片")

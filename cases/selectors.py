@@ -98,3 +98,50 @@ def default_department(case: Case) -> Department | None:
 def grid_inspector(case: Case):
     """The inspector assigned to the case's grid (the first by username), if any."""
     return case.grid.inspectors.filter(is_active=True).order_by("username").first()
+
+
+def available_actions(case: Case, user, *, pending_request: bool | None = None) -> list[str]:
+    """The actions the user can take on the case now, for pages and the API.
+
+    The same conditions the services check (role, state, department or
+    inspector scope, and each action's precondition), read from the case as
+    loaded, so a list asks no extra query per row. ``pending_request`` is
+    whether a request awaits a decision (prefetch it; None asks the database).
+    Grid-based inspector scope is taken as given for inspectors, so the service
+    may still refuse an inspector outside the case's grids.
+    """
+    from cases.models import Satisfaction, Source
+    from cases.rules import DEPARTMENT_ACTIONS, INSPECTOR_ACTIONS, RULES
+    from org.selectors import user_roles
+
+    roles = user_roles(user)
+    if not roles:
+        return []
+    profile = getattr(user, "profile", None)
+    department_id = profile.department_id if profile else None
+    if pending_request is None:
+        pending_request = case.requests.filter(state="pending").exists()
+    now = clock.now()
+    preconditions = {
+        "contact-caller": case.source == Source.HOTLINE,
+        "callback": case.is_citizen_case
+        and not (case.callback_at and case.closed_at and case.callback_at >= case.closed_at),
+        "decide-request": pending_request,
+        "request-return": not pending_request,
+        "request-delay": not pending_request,
+        "request-suspend": not pending_request,
+        "reopen": case.satisfaction == Satisfaction.DISSATISFIED
+        and case.department_id is not None
+        and case.closed_at is not None
+        and now - case.closed_at <= timedelta(days=30),
+    }
+    allowed = []
+    for name, rule in RULES.items():
+        if not (rule.roles & roles and case.status in rule.sources and preconditions.get(name, True)):
+            continue
+        if name in DEPARTMENT_ACTIONS and not (department_id and department_id == case.department_id):
+            continue
+        if name in INSPECTOR_ACTIONS and case.inspector_id not in (None, user.pk):
+            continue
+        allowed.append(name)
+    return allowed

@@ -178,7 +178,9 @@ def case_report(
         event = _event(case, "report", by, "", now, data={"source": source})
         _store_photos(case, event, report_photos, Attachment.Stage.REPORT, by)
         if self_handled:
-            case.status, case.handled_at = Status.HANDLED, now
+            # A problem an inspector fixed on the spot counts as filed and handled
+            # at once (自处理), so it is in the filing cohort of the metrics.
+            case.status, case.filed_at, case.handled_at = Status.HANDLED, now, now
             deadlines.set_step(case, now)
             case.save()
             event = _event(case, "self-handle", by, Status.REPORTED, now)
@@ -233,11 +235,16 @@ def _act(
     check: Callable[[Case, datetime], None] | None = None,
     apply: Callable[[Case, datetime], dict | None] | None = None,
     restep: bool | None = None,
+    invalid: dict[str, list[str]] | None = None,
 ) -> Case:
     """Guard, then change, then record (STYLE.md "Business rules").
 
-    The step window is set anew when the status changes (``restep=None``),
-    always (``True``, e.g. an approved delay) or never (``False``, resume).
+    Role, scope and state are checked before the input: ``invalid`` holds the
+    input errors a service found in its arguments, reported (400) only when the
+    action itself is allowed, so that a refused action is a 403 or 409 whatever
+    was sent. The step window is set anew when the status changes
+    (``restep=None``), always (``True``, e.g. an approved delay) or never
+    (``False``, resume).
     """
     rule = RULES[action]
     roles = user_roles(by)
@@ -247,11 +254,11 @@ def _act(
             "permission", _("你没有“%(action)s”的权限（需要：%(roles)s）。") % {"action": rule.label, "roles": needed}
         )
     comment = (comment or "").strip()
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[str]] = {name: list(messages) for name, messages in (invalid or {}).items()}
     if comment_required and not comment:
         fields["comment"] = [comment_required]
     if len(comment) > MAX_COMMENT:
-        fields["comment"] = [_("意见最多 %(n)d 字。") % {"n": MAX_COMMENT}]
+        fields.setdefault("comment", []).append(_("意见最多 %(n)d 字。") % {"n": MAX_COMMENT})
     checked = _checked_photos(photos, "photos", fields)
     if photo_required and not checked and "photos" not in fields:
         fields["photos"] = [photo_required]
@@ -320,6 +327,7 @@ def _store_photos(case: Case, event: CaseEvent, checked: list, stage: str | None
         Attachment.objects.create(
             case=case,
             event=event,
+            created_at=event.created_at,
             stage=stage or Attachment.Stage.REPORT,
             file=upload,
             content_type=content_type,
@@ -357,8 +365,7 @@ def case_verify_request(*, case: Case, by, inspector=None, comment: str = "") ->
 
 def case_verify_reply(*, case: Case, by, valid: bool | None, comment: str, photos: Iterable = ()) -> Case:
     """核实回复: the inspector says whether the report is true (属实/不属实)."""
-    if valid is None:
-        raise CaseError.invalid({"valid": _("请选择核实结果：属实或不属实。")})
+    invalid = {"valid": [_("请选择核实结果：属实或不属实。")]} if valid is None else None
 
     def apply(c: Case, now):
         c.verified = bool(valid)
@@ -373,6 +380,7 @@ def case_verify_reply(*, case: Case, by, valid: bool | None, comment: str, photo
         photos=photos,
         photo_stage=Attachment.Stage.VERIFY,
         apply=apply,
+        invalid=invalid,
     )
 
 
@@ -386,8 +394,6 @@ def case_file(
         new_category = _category(category, lambda name, msg: errors.setdefault(name, []).append(msg))
     if urgency not in (None, "") and urgency not in Urgency.values:
         errors["urgency"] = [_("紧急程度应为 normal 或 urgent。")]
-    if errors:
-        raise CaseError.invalid(errors)
 
     def apply(c: Case, now):
         changes = {}
@@ -400,7 +406,7 @@ def case_file(
         c.filed_at = now
         return changes
 
-    return _act("file", case, by, comment=comment, apply=apply)
+    return _act("file", case, by, comment=comment, apply=apply, invalid=errors)
 
 
 def case_reject(*, case: Case, by, reason: str) -> Case:
@@ -415,27 +421,42 @@ def case_void(*, case: Case, by, reason: str) -> Case:
 
 def case_link_duplicate(*, case: Case, by, original: Case | str) -> Case:
     """关联重复件: void the case as a duplicate of an original; the original's
-    timeline shows it. Duplicates never count twice (voided cases are outside
-    every metric)."""
-    if isinstance(original, str):
-        found = Case.objects.filter(number=original.strip()).first()
-        if found is None:
-            raise CaseError.invalid({"original": _("找不到案件 %(number)s。") % {"number": original}})
-        original = found
-    root = original
-    while root.duplicate_of_id:
-        root = root.duplicate_of
-    if root.pk == case.pk:
-        raise CaseError.invalid({"original": _("不能把案件关联为它自己的重复件。")})
-    if root.status in (Status.VOIDED, Status.REJECTED):
-        raise CaseError.invalid({"original": _("原案件 %(number)s 已作废或不予受理。") % {"number": root.number}})
+    timeline shows it. Linking to a duplicate links to its original (the root).
+    Duplicates never count twice (voided cases are outside every metric)."""
+    found: dict[str, Case] = {}
+
+    def check(c: Case, now):
+        # Resolved from the database under the case's lock, not from the caller's
+        # copy: the original may have been linked or voided since it was loaded.
+        root = _duplicate_root(original)
+        if root.pk == c.pk:
+            raise CaseError.invalid({"original": _("不能把案件关联为它自己的重复件。")})
+        if root.status in (Status.VOIDED, Status.REJECTED):
+            raise CaseError.invalid({"original": _("原案件 %(number)s 已作废或不予受理。") % {"number": root.number}})
+        found["root"] = root
 
     def apply(c: Case, now):
+        root = found["root"]
         c.duplicate_of = root
         _event(root, "duplicate-linked", by, root.status, now, data={"duplicate": c.number})
         return {"original": root.number}
 
-    return _act("link-duplicate", case, by, apply=apply)
+    return _act("link-duplicate", case, by, check=check, apply=apply)
+
+
+def _duplicate_root(original: Case | str) -> Case:
+    """The case a duplicate chain ends at, read afresh and locked (it must not be
+    voided while a duplicate is linked to it)."""
+    number = original.strip() if isinstance(original, str) else None
+    lookup = {"number": number} if number is not None else {"pk": getattr(original, "pk", None)}
+    root = Case.objects.filter(**lookup).first() if any(lookup.values()) else None
+    if root is None:
+        raise CaseError.invalid({"original": _("找不到案件 %(number)s。") % {"number": number or original}})
+    seen = {root.pk}
+    while root.duplicate_of_id and root.duplicate_of_id not in seen:
+        seen.add(root.duplicate_of_id)
+        root = Case.objects.get(pk=root.duplicate_of_id)
+    return Case.objects.select_for_update(of=("self",)).get(pk=root.pk)
 
 
 # --- dispatch and handling ---------------------------------------------------------
@@ -444,11 +465,11 @@ def case_link_duplicate(*, case: Case, by, original: Case | str) -> Case:
 def case_dispatch(*, case: Case, by, department: Department | str | None = None, comment: str = "") -> Case:
     """派遣 to a department (default routing of DOMAIN.md §1 unless the dispatcher
     chooses); the handling deadline runs from now (DOMAIN.md §5)."""
-    chosen = None
+    chosen, invalid = None, {}
     if isinstance(department, str) and department:
         chosen = Department.objects.filter(code=department, is_active=True).first()
         if chosen is None:
-            raise CaseError.invalid({"department": _("未知或已停用的部门：%(code)s。") % {"code": department}})
+            invalid["department"] = [_("未知或已停用的部门：%(code)s。") % {"code": department}]
     elif isinstance(department, Department):
         chosen = department
 
@@ -461,7 +482,7 @@ def case_dispatch(*, case: Case, by, department: Department | str | None = None,
         c.deadline_started_at, c.deadline = now, window.deadline
         return {"department": c.department.code, "deadline": window.deadline.isoformat(), "default": chosen is None}
 
-    return _act("dispatch", case, by, comment=comment, apply=apply)
+    return _act("dispatch", case, by, comment=comment, apply=apply, invalid=invalid)
 
 
 def case_sign(*, case: Case, by) -> Case:
@@ -561,8 +582,6 @@ def case_request_delay(*, case: Case, by, reason: str, extra_value, extra_unit: 
         errors["extra_value"] = [_("延期时长应为大于 0、不超过 365 的数字。")]
     if extra_unit not in TimeUnit.values:
         errors["extra_unit"] = [_("延期单位应为 working_hours、working_days 或 natural_hours。")]
-    if errors:
-        raise CaseError.invalid(errors)
     return _act(
         "request-delay",
         case,
@@ -573,6 +592,7 @@ def case_request_delay(*, case: Case, by, reason: str, extra_value, extra_unit: 
         apply=lambda c, now: _file_request(
             c, by, now, CaseRequest.Kind.DELAY, reason, extra_value=value, extra_unit=extra_unit
         ),
+        invalid=errors,
     )
 
 
@@ -592,8 +612,7 @@ def case_request_suspend(*, case: Case, by, reason: str) -> Case:
 def case_decide_request(*, case: Case, by, approve: bool | None, comment: str = "") -> Case:
     """审批: approve or deny the pending request. A second (or later) delay
     needs a shift leader (DOMAIN.md §4)."""
-    if approve is None:
-        raise CaseError.invalid({"approve": _("请选择批准或不批准。")})
+    invalid = {"approve": [_("请选择批准或不批准。")]} if approve is None else None
     state: dict = {}
 
     def check(c: Case, now):
@@ -609,13 +628,15 @@ def case_decide_request(*, case: Case, by, approve: bool | None, comment: str = 
     def apply(c: Case, now):
         request: CaseRequest = state["request"]
         request.state = CaseRequest.State.APPROVED if approve else CaseRequest.State.DENIED
-        request.decided_by, request.decided_at, request.decision_comment = by, now, comment.strip()
+        request.decided_by, request.decided_at, request.decision_comment = by, now, (comment or "").strip()
         request.save()
         if approve:
             _apply_approval(c, request, now)
         return {"request": request.pk, "kind": request.kind, "approved": bool(approve)}
 
-    return _act("decide-request", case, by, comment=comment, check=check, apply=apply, restep=bool(approve))
+    return _act(
+        "decide-request", case, by, comment=comment, check=check, apply=apply, restep=bool(approve), invalid=invalid
+    )
 
 
 def _apply_approval(c: Case, request: CaseRequest, now: datetime) -> None:
@@ -670,10 +691,16 @@ def case_check_pass(*, case: Case, by, photos: Iterable = (), comment: str = "")
 
 
 def case_check_fail(*, case: Case, by, reason: str, photos: Iterable = ()) -> Case:
-    """返工: the work is not done; back to the department, rework_count + 1."""
+    """返工: the work is not done; back to the department, rework_count + 1.
+
+    A self-handled case (自处理) has no department to rework it: it goes to the
+    dispatcher as a filed case instead of into an in_progress nobody can act on.
+    """
 
     def apply(c: Case, now):
         c.rework_count += 1
+        if c.department_id is None:
+            c.status, c.filed_at = Status.FILED, c.filed_at or now
         return {"rework": c.rework_count}
 
     return _act(
@@ -705,8 +732,6 @@ def case_callback(*, case: Case, by, satisfaction: str, resolved: bool | None, c
         errors["satisfaction"] = [_("满意度应为 satisfied、basically 或 dissatisfied。")]
     if resolved is None:
         errors["resolved"] = [_("请选择问题是否已解决。")]
-    if errors:
-        raise CaseError.invalid(errors)
 
     def check(c: Case, now):
         if not c.is_citizen_case:
@@ -718,7 +743,7 @@ def case_callback(*, case: Case, by, satisfaction: str, resolved: bool | None, c
         c.satisfaction, c.resolved, c.callback_at = satisfaction, bool(resolved), now
         return {"satisfaction": satisfaction, "resolved": bool(resolved)}
 
-    return _act("callback", case, by, comment=comment, check=check, apply=apply)
+    return _act("callback", case, by, comment=comment, check=check, apply=apply, invalid=errors)
 
 
 def case_reopen(*, case: Case, by, reason: str) -> Case:
@@ -773,36 +798,54 @@ def supervision_scan(*, now: datetime | None = None, batch: int = 1000) -> dict[
     """
     now = now or clock.now()
     counts = {"reminded": 0, "supervised": 0, "escalated": 0}
-    running = Case.objects.exclude(status=Status.SUSPENDED)
-    yellow = running.with_light_of("yellow", now).filter(
-        Q(yellow_noticed_for__isnull=True) | ~Q(yellow_noticed_for=F("step_deadline"))
-    )
-    for case_id in yellow.values_list("id", flat=True)[:batch]:
-        counts["reminded"] += _notice(case_id, "yellow_noticed_for", "remind", Notification.Kind.REMINDER, now)
-    red = running.with_light_of("red", now).filter(
-        Q(red_noticed_for__isnull=True) | ~Q(red_noticed_for=F("step_deadline"))
-    )
-    for case_id in red.values_list("id", flat=True)[:batch]:
-        counts["supervised"] += _notice(
-            case_id, "red_noticed_for", "auto-supervise", Notification.Kind.SUPERVISION, now
-        )
+    for case_id in _due_notices("yellow", now).values_list("id", flat=True)[:batch]:
+        counts["reminded"] += _notice(case_id, "yellow", now)
+    for case_id in _due_notices("red", now).values_list("id", flat=True)[:batch]:
+        counts["supervised"] += _notice(case_id, "red", now)
     calendar = get_work_calendar()
-    overdue = (
-        running.overdue(now - timedelta(days=4))  # 5 working days are at least 4 natural days
-        .filter(Q(escalated_for__isnull=True) | ~Q(escalated_for=F("deadline")))
-        .values_list("id", "deadline")[:batch]
-    )
-    for case_id, deadline in overdue:
-        if calendar.add_working_days(deadline, ESCALATE_WORKING_DAYS) <= now:
-            counts["escalated"] += _escalate(case_id, now)
+    # Oldest deadline first: once one is not yet 5 working days overdue, no later
+    # one is, so the batch never fills up with cases that are not due.
+    for case_id, deadline in _due_escalations(now - timedelta(days=4)).values_list("id", "deadline")[:batch]:
+        if calendar.add_working_days(deadline, ESCALATE_WORKING_DAYS) > now:
+            break
+        counts["escalated"] += _escalate(case_id, deadline, now)
     return counts
 
 
-def _notice(case_id: int, column: str, action: str, kind: str, now: datetime) -> int:
+NOTICES = {
+    # light: (the column recording the step deadline it was noticed for, event, notification)
+    "yellow": ("yellow_noticed_for", "remind", Notification.Kind.REMINDER),
+    "red": ("red_noticed_for", "auto-supervise", Notification.Kind.SUPERVISION),
+}
+
+
+def _due_notices(light: str, now: datetime):
+    """Running cases showing ``light`` that were not yet noticed for this step."""
+    column = NOTICES[light][0]
+    return (
+        Case.objects.exclude(status=Status.SUSPENDED)
+        .with_light_of(light, now)
+        .filter(Q(**{f"{column}__isnull": True}) | ~Q(**{column: F("step_deadline")}))
+    )
+
+
+def _due_escalations(overdue_since: datetime):
+    """Cases still with their department, past the deadline since before
+    ``overdue_since`` and not yet escalated for that deadline, oldest first."""
+    return (
+        Case.objects.filter(status__in=[Status.DISPATCHED, Status.IN_PROGRESS], deadline__lt=overdue_since)
+        .filter(Q(escalated_for__isnull=True) | ~Q(escalated_for=F("deadline")))
+        .order_by("deadline", "id")
+    )
+
+
+def _notice(case_id: int, light: str, now: datetime) -> int:
+    column, action, kind = NOTICES[light]
     with transaction.atomic():
-        claim = Case.objects.filter(pk=case_id).filter(
-            Q(**{f"{column}__isnull": True}) | ~Q(**{column: F("step_deadline")})
-        )
+        # The claim repeats the selection: between listing and claiming the case
+        # may have moved to a new step, and noticing that step now (still green)
+        # would mark it as noticed before it ever turned yellow.
+        claim = _due_notices(light, now).filter(pk=case_id)
         changes = {column: F("step_deadline")}
         if action == "auto-supervise":
             changes["supervision_level"] = F("supervision_level") + 1
@@ -826,9 +869,11 @@ def _notice(case_id: int, column: str, action: str, kind: str, now: datetime) ->
     return 1
 
 
-def _escalate(case_id: int, now: datetime) -> int:
+def _escalate(case_id: int, deadline: datetime, now: datetime) -> int:
     with transaction.atomic():
-        claim = Case.objects.filter(pk=case_id).filter(Q(escalated_for__isnull=True) | ~Q(escalated_for=F("deadline")))
+        # Claimed only if the deadline is still the one found overdue (not extended,
+        # not handled meanwhile) and not yet escalated by another worker.
+        claim = _due_escalations(now).filter(pk=case_id, deadline=deadline)
         if claim.update(escalated_for=F("deadline"), supervision_level=F("supervision_level") + 1) != 1:
             return 0
         case = Case.objects.get(pk=case_id)

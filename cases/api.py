@@ -1,0 +1,292 @@
+"""REST API v1 for cases and the category catalogue (DOMAIN.md §11).
+
+Thin on purpose: a view reads the request, calls the one service function of
+``cases.services`` and shows the result. Who may see a case is
+``Case.objects.visible_to`` (a case outside it is a 404 before any rule); who
+may act and when is the service's, raised as ``CaseError`` and turned into
+409 / 403 / 400 by ``citymgmt.api.api_exception_handler``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from cases import clock, services
+from cases.errors import CaseError
+from cases.filters import CaseFilter, order_cases
+from cases.models import Case, CaseEvent, CaseRequest, Category, CategoryKind
+from cases.rules import RULES
+from cases.selectors import duplicate_candidates
+from cases.serializers import (
+    CallbackSerializer,
+    CaseDetailSerializer,
+    CaseIntakeSerializer,
+    CaseSerializer,
+    CategorySerializer,
+    CheckFailSerializer,
+    CheckPassSerializer,
+    CommentSerializer,
+    ContactCallerSerializer,
+    DecisionSerializer,
+    DelaySerializer,
+    DispatchSerializer,
+    FeedbackSerializer,
+    FileSerializer,
+    InspectorSerializer,
+    IntakeResultSerializer,
+    LinkDuplicateSerializer,
+    ReasonSerializer,
+    SuperviseSerializer,
+    VerifyReplySerializer,
+)
+from citymgmt.api import ERROR_RESPONSES, ErrorSerializer
+from org.api import CodeInFilter
+from org.roles import Role
+
+# --- the category catalogue -------------------------------------------------------------
+
+
+class CategoryFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=CategoryKind.choices, help_text="部件或事件")
+    major = CodeInFilter(field_name="major__code", help_text="大类代码，可用逗号分隔多个")
+    is_active = filters.BooleanFilter(help_text="是否在用")
+
+    class Meta:
+        model = Category
+        fields = ["kind", "major", "is_active"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["reference"], summary="案件类别（小类）", responses={200: CategorySerializer, **ERROR_RESPONSES}
+    ),
+    retrieve=extend_schema(tags=["reference"], summary="一个案件类别"),
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Category.objects.select_related("major").order_by("code")
+    serializer_class = CategorySerializer
+    filterset_class = CategoryFilter
+    lookup_field = "code"
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+def case_queryset(user, *, scoped: bool = True):
+    """The cases a user may see, ready for CaseSerializer: every code one join
+    away and the pending request in one extra query, so a page of 100 costs
+    what a page of 5 does."""
+    base = Case.objects.visible_to(user) if scoped else Case.objects.all()
+    pending = CaseRequest.objects.filter(state=CaseRequest.State.PENDING).select_related("requested_by")
+    return (
+        base.select_related("category", "district", "street", "community", "grid", "department", "duplicate_of")
+        .with_light(clock.now())
+        .prefetch_related(Prefetch("requests", queryset=pending, to_attr="pending_requests"))
+    )
+
+
+def with_timeline(queryset):
+    events = CaseEvent.objects.select_related("actor").prefetch_related("attachments")
+    return queryset.prefetch_related(Prefetch("events", queryset=events), "attachments")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["cases"],
+        summary="案件列表",
+        description="只列出当前用户可见的案件；默认按处置期限升序（无期限的在后）。",
+        responses={200: CaseSerializer, **ERROR_RESPONSES},
+    ),
+    retrieve=extend_schema(
+        tags=["cases"],
+        summary="案件详情与时间线",
+        responses={200: CaseDetailSerializer, **ERROR_RESPONSES},
+    ),
+    create=extend_schema(
+        tags=["cases"],
+        summary="登记案件（上报/受理）",
+        description=(
+            "JSON 或 multipart；照片放在 `photos`，自处理的处置后照片放在 `after_photos`。"
+            "返回新案件以及可能的重复件 `possible_duplicates`（同类 50 米内、同一来电号码 30 天内）。"
+        ),
+        request=CaseIntakeSerializer,
+        responses={201: IntakeResultSerializer, **ERROR_RESPONSES},
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "number"
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Case.objects.none()
+        queryset = case_queryset(self.request.user)
+        if self.action == "retrieve":
+            return with_timeline(queryset)
+        return order_cases(queryset)
+
+    def get_serializer_class(self):
+        return {"retrieve": CaseDetailSerializer, "create": CaseIntakeSerializer}.get(self.action, CaseSerializer)
+
+    def create(self, request):
+        body = CaseIntakeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = services.case_report(by=request.user, **body.validated_data)
+        fresh = with_timeline(case_queryset(request.user, scoped=False)).get(pk=case.pk)
+        context = {**self.get_serializer_context(), "duplicates": possible_duplicates(case, request.user)}
+        return Response(IntakeResultSerializer(fresh, context=context).data, status=status.HTTP_201_CREATED)
+
+
+def possible_duplicates(case: Case, user) -> list[dict]:
+    """Duplicate candidates of a new case (DOMAIN.md §6) that the user may see;
+    read after the case is stored, so it is excluded from its own list."""
+    candidates = duplicate_candidates(
+        category=case.category,
+        lat=case.lat,
+        lng=case.lng,
+        caller_phone=case.caller_phone,
+        at=case.reported_at,
+        exclude=case,
+    )
+    visible = set(
+        Case.objects.visible_to(user).filter(pk__in=[c.case.pk for c in candidates]).values_list("pk", flat=True)
+    )
+    return [
+        {
+            "number": c.case.number,
+            "status": c.case.status,
+            "reasons": [str(r) for r in c.reasons],
+            "distance_m": None if c.distance_m is None else round(c.distance_m, 1),
+        }
+        for c in candidates
+        if c.case.pk in visible
+    ]
+
+
+# --- actions: POST /api/v1/cases/{number}/{action}/ -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """How the body of one action maps onto its service function.
+
+    ``renamed``: a service names a free-text field ``comment`` whatever the
+    action calls it (reason, result, note); the client gets its own field name.
+    """
+
+    service: Callable[..., Case]
+    body: type[serializers.Serializer] | None
+    renamed: dict[str, str] = field(default_factory=dict)
+
+
+REASON = {"comment": "reason"}
+NOTE = {"comment": "note"}
+
+ACTIONS: dict[str, ActionSpec] = {
+    "verify-request": ActionSpec(services.case_verify_request, InspectorSerializer),
+    "verify-reply": ActionSpec(services.case_verify_reply, VerifyReplySerializer),
+    "file": ActionSpec(services.case_file, FileSerializer),
+    "reject": ActionSpec(services.case_reject, ReasonSerializer, REASON),
+    "void": ActionSpec(services.case_void, ReasonSerializer, REASON),
+    "dispatch": ActionSpec(services.case_dispatch, DispatchSerializer),
+    "sign": ActionSpec(services.case_sign, None),
+    "request-return": ActionSpec(services.case_request_return, ReasonSerializer, REASON),
+    "request-delay": ActionSpec(services.case_request_delay, DelaySerializer, REASON),
+    "request-suspend": ActionSpec(services.case_request_suspend, ReasonSerializer, REASON),
+    "decide-request": ActionSpec(services.case_decide_request, DecisionSerializer),
+    "resume": ActionSpec(services.case_resume, CommentSerializer),
+    "contact-caller": ActionSpec(services.case_contact_caller, ContactCallerSerializer, NOTE),
+    "feedback": ActionSpec(services.case_feedback, FeedbackSerializer, {"comment": "result"}),
+    "check-request": ActionSpec(services.case_check_request, InspectorSerializer),
+    "check-pass": ActionSpec(services.case_check_pass, CheckPassSerializer),
+    "check-fail": ActionSpec(services.case_check_fail, CheckFailSerializer, REASON),
+    "close": ActionSpec(services.case_close, CommentSerializer),
+    "callback": ActionSpec(services.case_callback, CallbackSerializer),
+    "reopen": ActionSpec(services.case_reopen, ReasonSerializer, REASON),
+    "link-duplicate": ActionSpec(services.case_link_duplicate, LinkDuplicateSerializer),
+    "supervise": ActionSpec(services.case_supervise, SuperviseSerializer, NOTE),
+}
+assert set(ACTIONS) == set(RULES), "every action of cases.rules.RULES needs an API endpoint"
+
+
+class CaseActionView(GenericAPIView):
+    """Base of the one view per action (``action_views`` makes them)."""
+
+    action_name = ""
+    spec: ActionSpec
+    lookup_field = "number"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        return Case.objects.visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return self.spec.body or CommentSerializer
+
+    def post(self, request, number: str):
+        case = self.get_object()  # 404 for a case the user may not see, before any rule
+        data = {}
+        if self.spec.body is not None:
+            body = self.spec.body(data=request.data, context=self.get_serializer_context())
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+        try:
+            self.spec.service(case=case, by=request.user, **data)
+        except CaseError as exc:
+            if exc.kind == "input" and self.spec.renamed:
+                renamed = {self.spec.renamed.get(name, name): messages for name, messages in exc.fields.items()}
+                raise CaseError("input", exc.message, renamed) from exc
+            raise
+        # The actor may no longer see the case (e.g. it left their department);
+        # they were allowed to act on it, so they see the outcome.
+        fresh = with_timeline(case_queryset(request.user, scoped=False)).get(pk=case.pk)
+        return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+
+def _action_view(name: str, spec: ActionSpec) -> type[CaseActionView]:
+    rule = RULES[name]
+    roles = "、".join(f"{Role(r).label}（{r}）" for r in sorted(rule.roles))
+    sources = "、".join(sorted(rule.sources))
+
+    @extend_schema(
+        tags=["case actions"],
+        operation_id=f"cases_{name.replace('-', '_')}",
+        summary=f"{name}：{rule.label}",
+        description=f"角色：{roles}。允许的状态：{sources}。"
+        + (f"成功后状态变为 {rule.to}。" if rule.to else "状态不变。"),
+        request=spec.body,
+        responses={
+            200: CaseDetailSerializer,
+            **ERROR_RESPONSES,
+            409: OpenApiResponse(ErrorSerializer, description="当前状态不允许此动作"),
+        },
+    )
+    def post(self, request, number: str):
+        return CaseActionView.post(self, request, number)
+
+    camel = "".join(part.capitalize() for part in name.split("-"))
+    return type(f"Case{camel}View", (CaseActionView,), {"action_name": name, "spec": spec, "post": post})
+
+
+action_views: dict[str, type[CaseActionView]] = {name: _action_view(name, spec) for name, spec in ACTIONS.items()}
+
+
+@extend_schema(exclude=True)
+class UnknownActionView(GenericAPIView):
+    """Any other word after a case number: a JSON 404 naming it."""
+
+    def post(self, request, number: str, action: str):
+        raise Http404(_("没有“%(action)s”这个动作。") % {"action": action})
+
+    get = post

@@ -1,0 +1,27 @@
+"""REST API v1 routes (DOMAIN.md §11), mounted at /api/v1/ by citymgmt.urls.
+
+The reference lists of org live here too, so one module says what v1 is.
+"""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from cases.api import CaseViewSet, CategoryViewSet, UnknownActionView, action_views
+from org.api import DepartmentViewSet, GridViewSet, LocateView, RegionViewSet, TokenView
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("categories", CategoryViewSet, basename="category")
+router.register("regions", RegionViewSet, basename="region")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("grids", GridViewSet, basename="grid")
+router.register("cases", CaseViewSet, basename="case")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("locate/", LocateView.as_view(), name="locate"),
+    *router.urls,
+    *[path(f"cases/<str:number>/{name}/", view.as_view(), name=f"case-{name}") for name, view in action_views.items()],
+    path("cases/<str:number>/<str:action>/", UnknownActionView.as_view(), name="case-unknown-action"),
+]

@@ -1,0 +1,45 @@
+"""Case numbers: the local (Shanghai) date as YYYYMMDD and a 5-digit sequence of that day."""
+
+import re
+from datetime import UTC, datetime
+
+from cases import services
+from cases.models import CaseNumberSequence
+from tests.cases.conftest import at, report_case
+
+
+def number_at(world, frozen, moment: datetime) -> str:
+    with frozen(moment):
+        return report_case(world, source="public").number
+
+
+def test_a_number_is_the_date_and_a_five_digit_sequence_of_the_day(world, frozen):
+    numbers = [number_at(world, frozen, at(f"2026-11-18 {t}")) for t in ("08:00", "09:30", "17:45")]
+    assert numbers == ["2026111800001", "2026111800002", "2026111800003"]
+    assert all(re.fullmatch(r"\d{8}\d{5}", n) for n in numbers)
+    assert CaseNumberSequence.objects.get().last == 3
+
+
+def test_the_sequence_restarts_each_local_day(world, frozen):
+    moments = [
+        at("2026-11-18 23:59"),
+        datetime(2026, 11, 18, 16, 0, tzinfo=UTC),  # 00:00 on the 19th in Shanghai
+        datetime(2026, 11, 18, 23, 59, tzinfo=UTC),  # 07:59 on the 19th in Shanghai, still the 18th in UTC
+        at("2026-11-19 18:00"),
+        at("2026-11-20 00:00"),
+    ]
+    assert [number_at(world, frozen, m) for m in moments] == [
+        "2026111800001",
+        "2026111900001",
+        "2026111900002",
+        "2026111900003",
+        "2026112000001",
+    ]
+
+
+def test_next_case_number_counts_per_day_independently(db):
+    first = datetime(2026, 1, 1).date()
+    second = datetime(2026, 1, 2).date()
+    assert services.next_case_number(first) == "2026010100001"
+    assert services.next_case_number(second) == "2026010200001"
+    assert services.next_case_number(first) == "2026010100002"
