@@ -30,7 +30,7 @@ from org.selectors import OutsideManagedArea, forget_grid_index, locate_point  #
 
 def main(samples: int = 2000) -> None:
     if not UnitGrid.objects.exists():
-        call_command("seed_demo", quiet_logins=True)
+        call_command("seed_demo", quiet_logins=True, cases=0)
     forget_grid_index()
     started = time.perf_counter()
     locate_point(lat=demo.ORIGIN_LAT + demo.CELL_LAT / 2, lng=demo.ORIGIN_LNG + demo.CELL_LNG / 2)

@@ -4,18 +4,28 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from cases import demo as cases_demo
 from cases.catalogue import load_categories
 from org import demo
 from org.services import sync_work_calendar
 
 
 class Command(BaseCommand):
-    help = "Load the demo city (示范市): territory, departments, categories, calendar and demo users."
+    help = (
+        "Load the demo city (示范市): territory, departments, categories, calendar, demo users "
+        "and six months of case history."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the demo logins")
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=cases_demo.DEMO_CASES,
+            help=f"demo cases to generate through the case services (default {cases_demo.DEMO_CASES}; 0: none)",
+        )
 
-    def handle(self, *args, quiet_logins: bool = False, **options):
+    def handle(self, *args, quiet_logins: bool = False, cases: int = cases_demo.DEMO_CASES, **options):
         started = time.monotonic()
         steps = [
             ("territory", demo.seed_territory),
@@ -23,6 +33,7 @@ class Command(BaseCommand):
             ("categories", lambda: load_categories()),
             ("work calendar", lambda: sync_work_calendar()),
             ("users", demo.seed_users),
+            ("cases", lambda: cases_demo.seed_cases(count=cases)),
         ]
         for label, step in steps:
             t0 = time.monotonic()
