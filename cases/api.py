@@ -10,7 +10,7 @@ may act and when is the service's, raised as ``CaseError`` and turned into
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.http import Http404
@@ -22,7 +22,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from cases import clock, services
-from cases.errors import CaseError
 from cases.filters import CaseFilter, order_cases
 from cases.models import Case, CaseEvent, CaseRequest, Category, CategoryKind
 from cases.rules import RULES
@@ -178,43 +177,35 @@ def possible_duplicates(case: Case, user) -> list[dict]:
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """How the body of one action maps onto its service function.
-
-    ``renamed``: a service names a free-text field ``comment`` whatever the
-    action calls it (reason, result, note); the client gets its own field name.
-    """
+    """How the body of one action maps onto its service function."""
 
     service: Callable[..., Case]
     body: type[serializers.Serializer] | None
-    renamed: dict[str, str] = field(default_factory=dict)
 
-
-REASON = {"comment": "reason"}
-NOTE = {"comment": "note"}
 
 ACTIONS: dict[str, ActionSpec] = {
     "verify-request": ActionSpec(services.case_verify_request, InspectorSerializer),
     "verify-reply": ActionSpec(services.case_verify_reply, VerifyReplySerializer),
     "file": ActionSpec(services.case_file, FileSerializer),
-    "reject": ActionSpec(services.case_reject, ReasonSerializer, REASON),
-    "void": ActionSpec(services.case_void, ReasonSerializer, REASON),
+    "reject": ActionSpec(services.case_reject, ReasonSerializer),
+    "void": ActionSpec(services.case_void, ReasonSerializer),
     "dispatch": ActionSpec(services.case_dispatch, DispatchSerializer),
     "sign": ActionSpec(services.case_sign, None),
-    "request-return": ActionSpec(services.case_request_return, ReasonSerializer, REASON),
-    "request-delay": ActionSpec(services.case_request_delay, DelaySerializer, REASON),
-    "request-suspend": ActionSpec(services.case_request_suspend, ReasonSerializer, REASON),
+    "request-return": ActionSpec(services.case_request_return, ReasonSerializer),
+    "request-delay": ActionSpec(services.case_request_delay, DelaySerializer),
+    "request-suspend": ActionSpec(services.case_request_suspend, ReasonSerializer),
     "decide-request": ActionSpec(services.case_decide_request, DecisionSerializer),
     "resume": ActionSpec(services.case_resume, CommentSerializer),
-    "contact-caller": ActionSpec(services.case_contact_caller, ContactCallerSerializer, NOTE),
-    "feedback": ActionSpec(services.case_feedback, FeedbackSerializer, {"comment": "result"}),
+    "contact-caller": ActionSpec(services.case_contact_caller, ContactCallerSerializer),
+    "feedback": ActionSpec(services.case_feedback, FeedbackSerializer),
     "check-request": ActionSpec(services.case_check_request, InspectorSerializer),
     "check-pass": ActionSpec(services.case_check_pass, CheckPassSerializer),
-    "check-fail": ActionSpec(services.case_check_fail, CheckFailSerializer, REASON),
+    "check-fail": ActionSpec(services.case_check_fail, CheckFailSerializer),
     "close": ActionSpec(services.case_close, CommentSerializer),
     "callback": ActionSpec(services.case_callback, CallbackSerializer),
-    "reopen": ActionSpec(services.case_reopen, ReasonSerializer, REASON),
+    "reopen": ActionSpec(services.case_reopen, ReasonSerializer),
     "link-duplicate": ActionSpec(services.case_link_duplicate, LinkDuplicateSerializer),
-    "supervise": ActionSpec(services.case_supervise, SuperviseSerializer, NOTE),
+    "supervise": ActionSpec(services.case_supervise, SuperviseSerializer),
 }
 assert set(ACTIONS) == set(RULES), "every action of cases.rules.RULES needs an API endpoint"
 
@@ -241,13 +232,7 @@ class CaseActionView(GenericAPIView):
             body = self.spec.body(data=request.data, context=self.get_serializer_context())
             body.is_valid(raise_exception=True)
             data = body.validated_data
-        try:
-            self.spec.service(case=case, by=request.user, **data)
-        except CaseError as exc:
-            if exc.kind == "input" and self.spec.renamed:
-                renamed = {self.spec.renamed.get(name, name): messages for name, messages in exc.fields.items()}
-                raise CaseError("input", exc.message, renamed) from exc
-            raise
+        self.spec.service(case=case, by=request.user, **data)
         # The actor may no longer see the case (e.g. it left their department);
         # they were allowed to act on it, so they see the outcome.
         fresh = with_timeline(case_queryset(request.user, scoped=False)).get(pk=case.pk)

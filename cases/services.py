@@ -229,6 +229,7 @@ def _act(
     *,
     comment: str = "",
     comment_required: str | None = None,
+    comment_field: str = "comment",
     photos: Iterable = (),
     photo_stage: str | None = None,
     photo_required: str | None = None,
@@ -255,10 +256,11 @@ def _act(
         )
     comment = (comment or "").strip()
     fields: dict[str, list[str]] = {name: list(messages) for name, messages in (invalid or {}).items()}
+    # Errors name the service's own argument (reason, result, note), as the caller sent it.
     if comment_required and not comment:
-        fields["comment"] = [comment_required]
+        fields[comment_field] = [comment_required]
     if len(comment) > MAX_COMMENT:
-        fields.setdefault("comment", []).append(_("意见最多 %(n)d 字。") % {"n": MAX_COMMENT})
+        fields.setdefault(comment_field, []).append(_("意见最多 %(n)d 字。") % {"n": MAX_COMMENT})
     checked = _checked_photos(photos, "photos", fields)
     if photo_required and not checked and "photos" not in fields:
         fields["photos"] = [photo_required]
@@ -411,12 +413,14 @@ def case_file(
 
 def case_reject(*, case: Case, by, reason: str) -> Case:
     """不予受理 with a reason."""
-    return _act("reject", case, by, comment=reason, comment_required=_("请填写不予受理的理由。"))
+    return _act(
+        "reject", case, by, comment=reason, comment_field="reason", comment_required=_("请填写不予受理的理由。")
+    )
 
 
 def case_void(*, case: Case, by, reason: str) -> Case:
     """作废 with a reason."""
-    return _act("void", case, by, comment=reason, comment_required=_("请填写作废理由。"))
+    return _act("void", case, by, comment=reason, comment_field="reason", comment_required=_("请填写作废理由。"))
 
 
 def case_link_duplicate(*, case: Case, by, original: Case | str) -> Case:
@@ -510,7 +514,14 @@ def case_contact_caller(*, case: Case, by, note: str, contacted_at: datetime | N
         return {"contacted_at": moment.isoformat()}
 
     return _act(
-        "contact-caller", case, by, comment=note, comment_required=_("请填写联系情况。"), check=check, apply=apply
+        "contact-caller",
+        case,
+        by,
+        comment=note,
+        comment_field="note",
+        comment_required=_("请填写联系情况。"),
+        check=check,
+        apply=apply,
     )
 
 
@@ -532,6 +543,7 @@ def case_feedback(*, case: Case, by, result: str, photos: Iterable = ()) -> Case
         case,
         by,
         comment=result,
+        comment_field="result",
         comment_required=_("请填写处置结果。"),
         photos=photos,
         photo_stage=Attachment.Stage.AFTER,
@@ -565,6 +577,7 @@ def case_request_return(*, case: Case, by, reason: str) -> Case:
         case,
         by,
         comment=reason,
+        comment_field="reason",
         comment_required=_("请填写回退理由。"),
         check=_no_pending_request,
         apply=lambda c, now: _file_request(c, by, now, CaseRequest.Kind.RETURN, reason),
@@ -587,6 +600,7 @@ def case_request_delay(*, case: Case, by, reason: str, extra_value, extra_unit: 
         case,
         by,
         comment=reason,
+        comment_field="reason",
         comment_required=_("请填写延期理由。"),
         check=_no_pending_request,
         apply=lambda c, now: _file_request(
@@ -603,6 +617,7 @@ def case_request_suspend(*, case: Case, by, reason: str) -> Case:
         case,
         by,
         comment=reason,
+        comment_field="reason",
         comment_required=_("请填写挂账理由。"),
         check=_no_pending_request,
         apply=lambda c, now: _file_request(c, by, now, CaseRequest.Kind.SUSPEND, reason),
@@ -708,6 +723,7 @@ def case_check_fail(*, case: Case, by, reason: str, photos: Iterable = ()) -> Ca
         case,
         by,
         comment=reason,
+        comment_field="reason",
         comment_required=_("请填写返工理由。"),
         photos=photos,
         photo_stage=Attachment.Stage.CHECK,
@@ -764,7 +780,16 @@ def case_reopen(*, case: Case, by, reason: str) -> Case:
         c.deadline_started_at, c.deadline = now, window.deadline
         return {"deadline": window.deadline.isoformat()}
 
-    return _act("reopen", case, by, comment=reason, comment_required=_("请填写重办理由。"), check=check, apply=apply)
+    return _act(
+        "reopen",
+        case,
+        by,
+        comment=reason,
+        comment_field="reason",
+        comment_required=_("请填写重办理由。"),
+        check=check,
+        apply=apply,
+    )
 
 
 def case_supervise(*, case: Case, by, note: str) -> Case:
@@ -782,7 +807,9 @@ def case_supervise(*, case: Case, by, note: str) -> Case:
             )
         return {"level": c.supervision_level}
 
-    return _act("supervise", case, by, comment=note, comment_required=_("请填写督办意见。"), apply=apply)
+    return _act(
+        "supervise", case, by, comment=note, comment_field="note", comment_required=_("请填写督办意见。"), apply=apply
+    )
 
 
 # --- the periodic supervision scan (DOMAIN.md §5) ----------------------------------------

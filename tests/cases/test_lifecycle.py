@@ -233,7 +233,7 @@ def test_it_refuses_a_check_fail_without_reason_or_photo(world, frozen):
         with pytest.raises(CaseError) as no_reason:
             services.case_check_fail(case=case, by=world.inspector, reason=" ", photos=[photo()])
     assert (no_photo.value.kind, set(no_photo.value.fields)) == ("input", {"photos"})
-    assert (no_reason.value.kind, set(no_reason.value.fields)) == ("input", {"comment"})
+    assert (no_reason.value.kind, set(no_reason.value.fields)) == ("input", {"reason"})
     case.refresh_from_db()
     assert (case.status, case.rework_count) == (Status.CHECKING, 0)
 
