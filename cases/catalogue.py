@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.models import Category, CategoryKind, MajorCategory
+from citymgmt.processcache import ProcessCache
 from org.models import Department
 from org.worktime import TimeUnit
 
@@ -106,3 +107,29 @@ def load_categories(*, path: Path = DEFAULT_CATEGORIES_CSV) -> tuple[int, int]:
         created += was_created
         updated += not was_created
     return created, updated
+
+
+def _catalogue() -> dict[str, dict]:
+    categories = list(Category.objects.select_related("major"))
+    return {"by_code": {c.code: c for c in categories}, "by_id": {c.id: c for c in categories}}
+
+
+_CATALOGUE: ProcessCache[dict[str, dict]] = ProcessCache("cases:categories-version", _catalogue)
+
+
+def active_category(code: str) -> Category | None:
+    """The category in use with this code, from this process's copy of the
+    catalogue (read on every intake, edited a few times a year)."""
+    found = _CATALOGUE.get()["by_code"].get(code)
+    return found if found is not None and found.is_active else None
+
+
+def category_by_id(category_id: int) -> Category:
+    """A category, in use or not, without a query."""
+    found = _CATALOGUE.get()["by_id"].get(category_id)
+    return found if found is not None else Category.objects.select_related("major").get(pk=category_id)
+
+
+def forget_categories() -> None:
+    """Call after the catalogue changes: every process reads it again."""
+    _CATALOGUE.forget()

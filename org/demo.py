@@ -23,7 +23,7 @@ from django.db import transaction
 
 from org.models import Department, Region, StaffProfile, UnitGrid
 from org.roles import Role
-from org.selectors import forget_grid_index
+from org.selectors import forget_departments, forget_grid_index
 
 DEMO_PASSWORD = "demo12345"
 CITY_CODE, CITY_NAME = "339900", "示范市"
@@ -166,6 +166,7 @@ def seed_territory() -> dict[str, int]:
         grid_rows, update_conflicts=True, unique_fields=["code"], update_fields=GRID_DERIVED_FIELDS
     )
     forget_grid_index()  # bulk writes send no signals
+    transaction.on_commit(forget_grid_index)
     return {"districts": len(districts), "streets": len(streets), "communities": len(communities), "grids": len(grids)}
 
 
@@ -176,6 +177,8 @@ def seed_departments() -> int:
     streets = Region.objects.filter(level="street", code__startswith=CITY_CODE[:4])
     rows = [{"code": f"jd-{s.code}", "kind": "街道", "name": f"{s.name}办事处", "street_id": s.id} for s in streets]
     ids |= _upsert(Department, rows, ["kind", "name", "street"])
+    forget_departments()  # bulk writes send no signals
+    transaction.on_commit(forget_departments)
     return len(ids)
 
 

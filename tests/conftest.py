@@ -28,15 +28,18 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_work_calendar():
-    """Rolled-back calendar and grid rows send no signal: drop the process's copies around each test."""
-    from org.selectors import forget_grid_index
+    """Rolled-back calendar, grid, category and department rows send no signal:
+    drop the process's copies around each test."""
+    from cases.catalogue import forget_categories
+    from org.selectors import forget_departments, forget_grid_index
     from org.worktime import forget_work_calendar
 
-    forget_work_calendar()
-    forget_grid_index()
+    everything = (forget_work_calendar, forget_grid_index, forget_categories, forget_departments)
+    for forget in everything:
+        forget()
     yield
-    forget_work_calendar()
-    forget_grid_index()
+    for forget in everything:
+        forget()
 
 
 @pytest.fixture
