@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connections
 from django.utils.translation import gettext as _
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from org.models import Region, UnitGrid
+from citymgmt.processcache import ProcessCache
+from org.models import Department, Region, UnitGrid
 
 
 class OutsideManagedArea(ValueError):
@@ -57,6 +57,7 @@ class _GridIndex:
             self.grids.append(grid)
             shapes.append(shape(geometry))
         self.regions = regions
+        self.grids_by_id = {grid.id: grid for grid in self.grids}
         self.tree = STRtree(shapes)
 
     def find(self, lat: float, lng: float) -> Location | None:
@@ -72,43 +73,46 @@ class _GridIndex:
         )
 
 
-_INDEX_VERSION_KEY = "org:grid-index-version"
-_VERSION_CHECK_SECONDS = 5
-_index_lock = threading.Lock()
-_index: tuple[_GridIndex, object, float] | None = None  # (index, version, checked at)
+_GRID_INDEX: ProcessCache[_GridIndex] = ProcessCache("org:grid-index-version", _GridIndex)
 
 
 def _grid_index() -> _GridIndex:
-    """This process's grid index, rebuilt when any process changed a grid.
-
-    The version lives in the shared cache (Redis when configured) and is read
-    at most every few seconds.
-    """
-    global _index
-    now = time.monotonic()
-    with _index_lock:
-        if _index is not None and now - _index[2] < _VERSION_CHECK_SECONDS:
-            return _index[0]
-    version = cache.get(_INDEX_VERSION_KEY, 0)
-    with _index_lock:
-        if _index is not None and _index[1] == version:
-            _index = (_index[0], version, now)
-            return _index[0]
-    built = _GridIndex()
-    with _index_lock:
-        _index = (built, version, now)
-    return built
+    return _GRID_INDEX.get()
 
 
 def forget_grid_index() -> None:
     """Call after grids or regions change: every process rebuilds its index."""
-    global _index
-    with _index_lock:
-        _index = None
-    try:
-        cache.incr(_INDEX_VERSION_KEY)
-    except ValueError:
-        cache.set(_INDEX_VERSION_KEY, 1, timeout=None)
+    _GRID_INDEX.forget()
+
+
+def region_by_id(region_id: int) -> Region:
+    """A district, street or community (code, name, level) without a query."""
+    found = _grid_index().regions.get(region_id)
+    return found if found is not None else Region.objects.only("code", "name", "level").get(pk=region_id)
+
+
+def grid_by_id(grid_id: int) -> UnitGrid:
+    """A unit grid (code, name and its regions' ids) without a query."""
+    found = _grid_index().grids_by_id.get(grid_id)
+    return found if found is not None else UnitGrid.objects.only("code", "name").get(pk=grid_id)
+
+
+def _departments() -> dict[int, Department]:
+    return {d.id: d for d in Department.objects.only("code", "name", "kind", "street_id", "is_active")}
+
+
+_DEPARTMENTS: ProcessCache[dict[int, Department]] = ProcessCache("org:departments-version", _departments)
+
+
+def department_by_id(department_id: int) -> Department:
+    """A department (code, name, kind) without a query."""
+    found = _DEPARTMENTS.get().get(department_id)
+    return found if found is not None else Department.objects.get(pk=department_id)
+
+
+def forget_departments() -> None:
+    """Call after departments change: every process reads them again."""
+    _DEPARTMENTS.forget()
 
 
 def locate_point(*, lat: float, lng: float) -> Location:
@@ -131,8 +135,33 @@ def user_roles(user) -> set[str]:
         return set()
     cached = getattr(user, "_citymgmt_roles", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
-            cached.add("admin")
-        user._citymgmt_roles = cached
+        cached = remember_roles(user, user.groups.values_list("name", flat=True))
     return cached
+
+
+def with_staff(queryset, user_path: str = ""):
+    """Read each user's staff profile and (on PostgreSQL) role names with the
+    row, for the query that authenticates a request: nearly every answer reads
+    both (scope, allowed actions). ``user_path`` leads from the queryset's model
+    to the user ("user" for tokens); pass the rows to ``remember_staff``."""
+    prefix = f"{user_path}__" if user_path else ""
+    queryset = queryset.select_related(*([user_path] if user_path else []), f"{prefix}profile")
+    if connections[queryset.db].vendor == "postgresql":
+        queryset = queryset.annotate(role_names=ArrayAgg(f"{prefix}groups__name", default=[]))
+    return queryset
+
+
+def remember_staff(row, user) -> None:
+    """Keep the role names ``with_staff`` read on the user object."""
+    names = getattr(row, "role_names", None)
+    if names is not None:
+        remember_roles(user, [name for name in names if name])
+
+
+def remember_roles(user, group_names) -> set[str]:
+    """Keep on the user object the roles of these group names (read with the user)."""
+    roles = set(group_names)
+    if user.is_superuser:
+        roles.add("admin")
+    user._citymgmt_roles = roles
+    return roles
