@@ -25,6 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citymgmt.settings")
 
+from bench.machine import describe
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/citymgmt_bench1m"
 
 
@@ -151,6 +153,7 @@ def main() -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username="dispatcher"))
     total = Case.objects.count()
+    print(describe())
     print(f"database {connection.settings_dict['NAME']} ({connection.vendor}), {total:,} cases, user dispatcher")
     print(f"GET /api/v1/cases/?<filter>&ordering=deadline, {args.repeat} timed requests each (after 2 warm-up)\n")
     print(f"{'filter':<13} {'value':<16} {'matches':>10} {'median ms':>10} {'p95 ms':>8} {'sql ms':>7} {'queries':>8}")
@@ -169,6 +172,7 @@ def main() -> None:
         if result[0] > 100 and result[1] not in seen and len(slow) < args.explain:
             slow.append(result)
             seen.add(result[1])
+    print(describe())
     print(f"\nEXPLAIN ANALYZE of the {len(slow)} slowest filters over 100 ms:")
     for median, name, value, query in slow:
         print(f"\n== {name}={value}  (median {median:.1f} ms)")

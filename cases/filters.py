@@ -27,6 +27,12 @@ from org.api import CodeInFilter
 ORDERINGS = ["deadline", "filed_at", "reported_at"]
 DEFAULT_ORDERING = "deadline"
 YES_NO = [("true", "true"), ("false", "false")]
+# Cases filed in a window have deadlines in about the same window, so walking
+# the deadline index finds them late; sort a window's matches after filtering
+# up to this many (CaseQuerySet.for_count).
+DATE_WINDOW_SORT_MAX = 400_000
+# A text search counts its matches up to this many (CaseQuerySet.capped_count).
+TEXT_SEARCH_COUNT_CAP = 1_000
 
 
 class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
@@ -121,10 +127,12 @@ class CaseFilter(filters.FilterSet):
 
     def filter_filed_after(self, queryset, name, value):
         moment, is_day = value
+        queryset = queryset.sort_after_filter_up_to(DATE_WINDOW_SORT_MAX)
         return queryset.filter(filed_at__gte=_start_of(moment) if is_day else moment)
 
     def filter_filed_before(self, queryset, name, value):
         moment, is_day = value
+        queryset = queryset.sort_after_filter_up_to(DATE_WINDOW_SORT_MAX)
         if is_day:
             return queryset.filter(filed_at__lt=_start_of(moment + timedelta(days=1)))
         return queryset.filter(filed_at__lte=moment)
@@ -143,7 +151,7 @@ class CaseFilter(filters.FilterSet):
         # contains, not icontains: Chinese has no case, and LIKE (unlike
         # UPPER(…) LIKE UPPER(…)) can use the trigram indexes on PostgreSQL.
         clause = Q(number__startswith=text) | Q(address__contains=text) | Q(description__contains=text)
-        return queryset.filter(clause | by_phone)
+        return queryset.filter(clause | by_phone).count_up_to(TEXT_SEARCH_COUNT_CAP)
 
     def filter_ordering(self, queryset, name, value):
         return order_cases(queryset, value)

@@ -4,12 +4,13 @@ category catalogue (GB/T 47678.5 部件/事项). DOMAIN.md §3–§6.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case as DbCase
-from django.db.models import F, Q, Value, When
+from django.db.models import ExpressionWrapper, F, Q, Value, When
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -137,6 +138,77 @@ ALL_CASES_ROLES = {"operator", "shift_leader", "dispatcher", "admin"}
 
 
 class CaseQuerySet(models.QuerySet):
+    # How many matches a page may sort after filtering (see ``for_count``);
+    # a filter whose matches bunch at one end of the order raises it.
+    explicit_sort_max = 20_000
+    # Count no further than this (see ``capped_count``); None counts all.
+    count_cap: int | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.explicit_sort_max = self.explicit_sort_max
+        clone.count_cap = self.count_cap
+        return clone
+
+    def count_up_to(self, cap: int) -> CaseQuerySet:
+        """Let ``capped_count`` stop at ``cap`` matches."""
+        clone = self._chain()
+        clone.count_cap = cap
+        return clone
+
+    def capped_count(self) -> tuple[int, bool]:
+        """``(count, capped)``: the exact count, or ``count_cap`` and True when
+        there are more. A text search over a million descriptions must look at
+        every matching row to count it; a person needs "more than 1,000"."""
+        if self.count_cap is None:
+            return self.count(), False
+        seen = self.order_by().values("pk")[: self.count_cap + 1].count()
+        return min(seen, self.count_cap), seen > self.count_cap
+
+    def sort_after_filter_up_to(self, rows: int) -> CaseQuerySet:
+        """Let ``for_count`` sort up to ``rows`` matches after filtering."""
+        clone = self._chain()
+        clone.explicit_sort_max = max(clone.explicit_sort_max, rows)
+        return clone
+
+    def for_count(self, count: int) -> CaseQuerySet:
+        """The same rows in the same order, planned for ``count`` matches.
+
+        PostgreSQL answers ``ORDER BY deadline LIMIT 20`` by walking the index on
+        the order and dropping the rows the filter rejects: ideal when matches
+        are many and spread out, a walk through most of a million rows when they
+        are few, or bunched at the far end (cases filed this month have this
+        month's deadlines). Once the count is known (a page needs it anyway) and
+        it is small enough to sort, each time column of the order is wrapped in
+        ``+ interval '0'``, which no index serves, so the planner finds the
+        matches by the filter's own index and sorts them. Other databases, and
+        orders that are not plain columns, are left alone.
+        """
+        if connections[self.db].vendor != "postgresql":
+            return self
+        if count > self.explicit_sort_max or not self.query.order_by:
+            return self
+        orderings = []
+        for ordering in self.query.order_by:
+            if isinstance(ordering, str):  # a tie-breaker such as "number"
+                orderings.append(ordering)
+                continue
+            if not (isinstance(ordering, OrderBy) and isinstance(ordering.expression, F)):
+                return self
+            field = self.model._meta.get_field(ordering.expression.name)
+            expression = ordering.expression
+            if isinstance(field, models.DateTimeField):
+                expression = ExpressionWrapper(expression + Value(timedelta(0)), output_field=field)
+            orderings.append(
+                OrderBy(
+                    expression,
+                    descending=ordering.descending,
+                    nulls_first=ordering.nulls_first,
+                    nulls_last=ordering.nulls_last,
+                )
+            )
+        return self.order_by(*orderings)
+
     def visible_to(self, user) -> CaseQuerySet:
         """The cases a user may see; the only place scoping is decided.
 
@@ -243,16 +315,25 @@ class Case(models.Model):
     number = models.CharField(_("案件编号"), max_length=13, unique=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices)
-    category = models.ForeignKey(Category, verbose_name=_("小类"), on_delete=models.PROTECT, related_name="cases")
+    # The FKs led by a (column, deadline) index below need no index of their own.
+    category = models.ForeignKey(
+        Category, verbose_name=_("小类"), on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField(_("问题描述"), max_length=4000)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     lat = models.FloatField(_("纬度"))
     lng = models.FloatField(_("经度"))
-    grid = models.ForeignKey("org.UnitGrid", verbose_name=_("单元网格"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        "org.UnitGrid", verbose_name=_("单元网格"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     community = models.ForeignKey("org.Region", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
-    street = models.ForeignKey("org.Region", verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey("org.Region", verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(
+        "org.Region", verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    district = models.ForeignKey(
+        "org.Region", verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     department = models.ForeignKey(
         "org.Department",
         verbose_name=_("处置部门"),
@@ -260,6 +341,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -315,10 +397,10 @@ class Case(models.Model):
         related_name="duplicates",
     )
 
-    hotline_ticket_no = models.CharField(_("12345工单号"), max_length=32, blank=True, db_index=True)
+    hotline_ticket_no = models.CharField(_("12345工单号"), max_length=32, blank=True)
     hotline_type = models.CharField(_("工单类型"), max_length=12, choices=HotlineType.choices, blank=True)
     caller_name = models.CharField(_("诉求人姓名"), max_length=64, blank=True)
-    caller_phone = models.CharField(_("诉求人电话"), max_length=20, blank=True, db_index=True)
+    caller_phone = models.CharField(_("诉求人电话"), max_length=20, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     resolved = models.BooleanField(_("问题已解决"), null=True, blank=True)
 
@@ -343,12 +425,27 @@ class Case(models.Model):
             models.Index(fields=["deadline"], name="case_deadline"),
             models.Index(fields=["step_deadline"], name="case_step_deadline"),
             models.Index(fields=["step_yellow_at"], name="case_step_yellow"),
-            models.Index(fields=["category", "reported_at"], name="case_category_reported"),
-            models.Index(fields=["lat", "lng"], name="case_position"),
+            # Duplicate suggestions (DOMAIN.md §6): the same category near a point.
+            models.Index(fields=["category", "lat", "lng"], name="case_category_position"),
+            # Equality only: one plain index each (db_index would add a LIKE one on PostgreSQL).
+            models.Index(fields=["caller_phone"], name="case_caller_phone"),
+            models.Index(fields=["hotline_ticket_no"], name="case_hotline_ticket"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    def light_at(self, now: datetime) -> str | None:
+        """The light ``CaseQuerySet.with_light`` gives, for a case in memory."""
+        if self.status in ("closed", "rejected", "voided") or self.step_deadline is None:
+            return None
+        if self.status == "suspended" and self.suspended_at is not None:
+            now = self.suspended_at
+        if self.step_deadline < now:
+            return "red"
+        if self.step_yellow_at is not None and self.step_yellow_at <= now:
+            return "yellow"
+        return "green"
 
     @property
     def is_open(self) -> bool:

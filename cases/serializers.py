@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.catalogue import category_by_id
 from cases.models import (
     Attachment,
     Case,
@@ -29,12 +30,14 @@ from cases.models import (
 from cases.privacy import can_see_caller, mask_name, mask_phone
 from cases.rules import RULES, action_label, step_label
 from cases.selectors import available_actions
+from citymgmt.serializers import BuiltOnceFieldsMixin
+from org.selectors import department_by_id, grid_by_id, region_by_id
 from org.worktime import TimeUnit
 
 # --- reference --------------------------------------------------------------------------
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     major_code = serializers.CharField(source="major.code", read_only=True)
     major_name = serializers.CharField(source="major.name", read_only=True)
 
@@ -59,11 +62,22 @@ class CategorySerializer(serializers.ModelSerializer):
 # --- the case ---------------------------------------------------------------------------
 
 
-def _code(help_text: str) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=help_text)
+@extend_schema_field(OpenApiTypes.STR)
+class ReferenceField(serializers.Field):
+    """The code (or name) of a reference row (region, grid, category,
+    department) found by its id in this process's copy of that table, so a
+    list of cases needs neither a join nor a query for them."""
+
+    def __init__(self, lookup, attribute: str = "code", **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.lookup, self.attribute = lookup, attribute
+
+    def to_representation(self, value):
+        return getattr(self.lookup(value), self.attribute)
 
 
-class PendingRequestSerializer(serializers.ModelSerializer):
+class PendingRequestSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -71,19 +85,20 @@ class PendingRequestSerializer(serializers.ModelSerializer):
         fields = ["kind", "reason", "extra_value", "extra_unit", "requested_by", "requested_at"]
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     """A case as in lists. Expects the queryset of ``cases.api.case_queryset``
-    (codes selected, ``light`` annotated, pending request prefetched)."""
+    (``light`` annotated, the duplicate's number and the pending request
+    prefetched); codes come from the per-process reference copies."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category = _code("小类代码")
-    category_name = serializers.CharField(source="category.name", read_only=True)
-    district = _code("区/县代码")
-    street = _code("街道代码")
-    community = _code("社区代码")
-    grid = _code("单元网格编码")
-    department = _code("处置部门编码")
-    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
+    category = ReferenceField(category_by_id, source="category_id", help_text="小类代码")
+    category_name = ReferenceField(category_by_id, "name", source="category_id")
+    district = ReferenceField(region_by_id, source="district_id", help_text="区/县代码")
+    street = ReferenceField(region_by_id, source="street_id", help_text="街道代码")
+    community = ReferenceField(region_by_id, source="community_id", help_text="社区代码")
+    grid = ReferenceField(grid_by_id, source="grid_id", help_text="单元网格编码")
+    department = ReferenceField(department_by_id, source="department_id", allow_null=True, help_text="处置部门编码")
+    department_name = ReferenceField(department_by_id, "name", source="department_id", allow_null=True)
     duplicate_of = serializers.SlugRelatedField(
         slug_field="number", read_only=True, help_text="重复件所关联的原案件编号"
     )
@@ -166,7 +181,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return PendingRequestSerializer(pending[0]).data if pending else None
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -179,7 +194,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     action_label = serializers.SerializerMethodField()
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text="操作人；系统动作为空")
     photos = AttachmentSerializer(source="attachments", many=True, read_only=True)
@@ -219,9 +234,19 @@ class DuplicateSerializer(serializers.Serializer):
     distance_m = serializers.FloatField(allow_null=True, help_text="与新案件的距离（米）；仅因同一来电号码而列出时为空")
 
 
-class IntakeResultSerializer(CaseDetailSerializer):
-    """The new case plus the possible duplicates to show the operator (DOMAIN.md §6)."""
+class WrittenEventSerializer(EventSerializer):
+    photos = AttachmentSerializer(source="written_photos", many=True, read_only=True)
 
+
+class IntakeResultSerializer(CaseDetailSerializer):
+    """The new case plus the possible duplicates to show the operator (DOMAIN.md §6).
+
+    The timeline and photos are the ones ``case_report`` wrote (``cases.api.as_new``)."""
+
+    events = WrittenEventSerializer(
+        source="written_events", many=True, read_only=True, help_text="时间线：每个动作一条，按时间先后"
+    )
+    attachments = AttachmentSerializer(source="written_photos", many=True, read_only=True)
     possible_duplicates = serializers.SerializerMethodField()
 
     class Meta(CaseDetailSerializer.Meta):

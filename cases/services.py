@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from cases import clock, deadlines
+from cases.catalogue import active_category
 from cases.errors import CaseError
 from cases.models import (
     Attachment,
@@ -101,6 +102,10 @@ def case_report(
     inspectors and assessors report from the field (channel patrol, at least
     one photo, DOMAIN.md §8). A self-handled report (自处理) by an inspector with
     an after-photo enters ``handled`` directly and goes on to check and close.
+
+    The case returned carries ``written_events``, its timeline so far, each
+    event with its ``written_photos``, so the caller can show what was stored
+    without reading it back.
     """
     roles = user_roles(by)
     if not roles & (INTAKE_ROLES | FIELD_ROLES):
@@ -176,7 +181,8 @@ def case_report(
         deadlines.set_step(case, now)
         case.save()
         event = _event(case, "report", by, "", now, data={"source": source})
-        _store_photos(case, event, report_photos, Attachment.Stage.REPORT, by)
+        event.written_photos = _store_photos(case, event, report_photos, Attachment.Stage.REPORT, by)
+        case.written_events = [event]
         if self_handled:
             # A problem an inspector fixed on the spot counts as filed and handled
             # at once (自处理), so it is in the filing cohort of the metrics.
@@ -184,14 +190,15 @@ def case_report(
             deadlines.set_step(case, now)
             case.save()
             event = _event(case, "self-handle", by, Status.REPORTED, now)
-            _store_photos(case, event, done_photos, Attachment.Stage.AFTER, by)
+            event.written_photos = _store_photos(case, event, done_photos, Attachment.Stage.AFTER, by)
+            case.written_events.append(event)
     return case
 
 
 def _category(category: Category | str, bad) -> Category | None:
     if isinstance(category, Category):
         return category
-    found = Category.objects.filter(code=str(category or "").strip(), is_active=True).first()
+    found = active_category(str(category or "").strip())
     if found is None:
         bad("category", _("未知或已停用的案件类别：%(code)s。") % {"code": category})
     return found
@@ -324,8 +331,8 @@ def _event(case: Case, action: str, by, from_status: str, now: datetime, *, comm
     )
 
 
-def _store_photos(case: Case, event: CaseEvent, checked: list, stage: str | None, by) -> None:
-    for upload, content_type in checked:
+def _store_photos(case: Case, event: CaseEvent, checked: list, stage: str | None, by) -> list[Attachment]:
+    return [
         Attachment.objects.create(
             case=case,
             event=event,
@@ -336,6 +343,8 @@ def _store_photos(case: Case, event: CaseEvent, checked: list, stage: str | None
             size=getattr(upload, "size", 0) or 0,
             uploaded_by=by,
         )
+        for upload, content_type in checked
+    ]
 
 
 def _require(value, message: str, name: str = "comment") -> None:

@@ -106,6 +106,44 @@ def test_an_inspector_self_handles_a_minor_problem_with_an_after_photo(world, fr
     assert response.json()["status"] == "handled"
 
 
+def test_the_intake_answer_shows_the_timeline_and_photos_as_the_detail_reads_them(world, frozen):
+    """The answer is built from what the service wrote, not read back: it must say what a read says."""
+    data = {
+        "source": "patrol",
+        "category": "06010",
+        "description": "随手清理的垃圾",
+        "self_handled": "true",
+        "photos": [photo("before.png"), photo("before2.png")],
+        "after_photos": [photo("after.png")],
+        **grid_point(world.city, 0),
+    }
+    with frozen(at("2026-11-18 09:00")):
+        created = api(world.inspector).post(URL, data, format="multipart").json()
+        detail = api(world.inspector).get(f"{URL}{created['number']}/").json()
+    assert [e["action"] for e in created["events"]] == ["report", "self-handle"]
+    assert [len(e["photos"]) for e in created["events"]] == [2, 1]
+    assert len(created["attachments"]) == 3
+    created.pop("possible_duplicates")
+    assert created == detail
+
+
+def test_a_category_taken_out_of_use_is_refused_at_once(world, frozen):
+    from cases.models import Category
+
+    category = Category.objects.get(code="01001")
+    assert api(world.operator).post(URL, hotline_case(world), format="json").status_code == 201
+    category.is_active = False
+    category.save()
+    refused = api(world.operator).post(URL, hotline_case(world), format="json")
+    assert refused.status_code == 400
+    assert "category" in refused.json()["errors"]
+    category.is_active = True
+    category.name = "井盖（新名称）"
+    category.save()
+    again = api(world.operator).post(URL, hotline_case(world), format="json")
+    assert (again.status_code, again.json()["category_name"]) == (201, "井盖（新名称）")
+
+
 def test_it_lists_possible_duplicates_but_not_the_new_case_itself(world, frozen):
     original = report(world, frozen, when="2026-11-17 09:00", grid=1)
     with frozen(at("2026-11-18 09:00")):

@@ -1,6 +1,8 @@
 """GET /api/v1/cases/ and /api/v1/cases/{number}/: scoping, masking, filters,
 ordering, pagination and a query count that does not grow with the page."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases import services
+from cases.filters import DATE_WINDOW_SORT_MAX, ORDERINGS, order_cases
 from cases.models import Case
 from tests.cases.conftest import at, photo
 from tests.cases.test_api_support import PHONE, advance, api, report
@@ -96,7 +99,7 @@ def test_a_district_leader_sees_only_their_district(world, frozen, assorted):
 
 def test_an_outsider_sees_nothing(world, frozen, assorted):
     response = api(world.outsider).get(URL)
-    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": [], "count_capped": False}
     assert api(world.outsider).get(f"{URL}{assorted[0].number}/").status_code == 404
 
 
@@ -144,7 +147,7 @@ def test_a_page_past_the_end_is_404(world, frozen):
 
 
 def test_the_list_costs_the_same_queries_for_5_and_25_cases(world, frozen):
-    """Codes come from joins and the pending request from one prefetch, not one query per row."""
+    """Codes from the process's reference copies, the pending request from one prefetch: not a query per row."""
     token = Token.objects.create(user=world.dispatcher)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -164,12 +167,72 @@ def test_the_list_costs_the_same_queries_for_5_and_25_cases(world, frozen):
         return len(captured), response.json()["count"]
 
     make(5, 0)
+    queries()  # the first answer of a process reads its reference copies (departments, grids, categories)
     few, count = queries()
     assert count == 5
     make(20, 5)
     many, count = queries()
     assert count == 25
     assert many == few
+
+
+def test_a_text_search_counts_up_to_its_cap_and_says_so(world, frozen, monkeypatch):
+    monkeypatch.setattr("cases.filters.TEXT_SEARCH_COUNT_CAP", 3)
+    clone(report(world, frozen, description="井盖缺失"), 4)
+    found = api(world.operator).get(URL, {"q": "井盖"}).json()
+    assert (found["count"], found["count_capped"], len(found["results"])) == (3, True, 3)
+    assert found["next"] is None
+    everything = api(world.operator).get(URL).json()
+    assert (everything["count"], everything["count_capped"]) == (5, False)
+    exact = api(world.operator).get(URL, {"q": "20261001"}).json()  # numbers: an index lookup, counted in full
+    assert (exact["count"], exact["count_capped"]) == (4, False)
+
+
+def varied(world, frozen) -> None:
+    """Thirty cases whose deadlines tie, differ and are missing, for the order tests."""
+    clone(advance(world, frozen, report(world, frozen), "dispatched", when="2026-11-18 09:10"), 29)
+    for i, case in enumerate(Case.objects.order_by("number")):
+        shift = None if i % 7 == 3 else timedelta(hours=i % 4)
+        case.deadline = None if shift is None else case.deadline + shift
+        case.filed_at = case.filed_at + timedelta(minutes=i % 5)
+        case.save(update_fields=["deadline", "filed_at"])
+
+
+@pytest.mark.parametrize("ordering", [*ORDERINGS, *(f"-{o}" for o in ORDERINGS)])
+def test_few_matches_sorted_after_filtering_come_in_the_order_of_the_index_walk(world, frozen, ordering):
+    varied(world, frozen)
+    walk = order_cases(Case.objects.all(), ordering)
+    assert str(walk.for_count(10**9).query) == str(walk.query)  # many matches: the plan is left alone
+    few = walk.for_count(30)
+    if connection.vendor == "postgresql":
+        assert str(few.query) != str(walk.query)  # ordered by "<time> + interval '0'", which no index serves
+    numbers_walked = list(walk.values_list("number", flat=True))
+    assert len(numbers_walked) == 30
+    assert list(few.values_list("number", flat=True)) == numbers_walked
+
+
+def test_a_date_window_sorts_after_filtering_up_to_its_own_limit(world, frozen, assorted):
+    plain = order_cases(Case.objects.all())
+    windowed = order_cases(Case.objects.all().sort_after_filter_up_to(DATE_WINDOW_SORT_MAX))
+    many = plain.explicit_sort_max + 1
+    assert many <= DATE_WINDOW_SORT_MAX
+    assert str(plain.for_count(many).query) == str(plain.query)
+    if connection.vendor == "postgresql":
+        assert str(windowed.for_count(many).query) != str(windowed.query)
+
+
+def test_renamed_reference_rows_show_at_once(world, frozen, assorted):
+    from org.models import Department, Region
+
+    hotline = assorted[0]
+    department = Department.objects.get(code="sz")
+    department.name = "市政设施中心"
+    department.save()
+    district = Region.objects.get(code="339901")
+    district.code = "339911"
+    district.save()
+    row = api(world.operator).get(URL, {"q": hotline.number}).json()["results"][0]
+    assert (row["department"], row["department_name"], row["district"]) == ("sz", "市政设施中心", "339911")
 
 
 # --- filters --------------------------------------------------------------------------------

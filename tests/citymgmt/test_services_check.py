@@ -55,7 +55,10 @@ def test_ensure_database_creates_a_missing_postgresql_database_and_every_migrati
             indexes = {
                 row[0] for row in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case'")
             }
-        assert {"case_address_trgm", "case_description_trgm", "case_number_prefix"} <= indexes
+        assert {"case_address_trgm", "case_description_trgm"} <= indexes
+        # A number prefix is served by the unique number's own LIKE index (0006 dropped ours).
+        assert "case_number_prefix" not in indexes
+        assert any(name.startswith("cases_case_number_") and name.endswith("_like") for name in indexes)
     finally:
         with psycopg.connect(f"{url}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
