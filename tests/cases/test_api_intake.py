@@ -86,16 +86,21 @@ def test_it_registers_a_public_report_with_photos_from_multipart(world, frozen):
     assert response.json()["attachments"][0]["url"].startswith("http://testserver/media/cases/")
 
 
-def test_an_inspector_self_handles_a_minor_problem_with_an_after_photo(world, frozen):
-    data = {
+def self_handled(world, before: int = 1) -> dict:
+    """A multipart self-handled patrol report with ``before`` report photos and one after-photo."""
+    return {
         "source": "patrol",
         "category": "06010",
         "description": "随手清理的垃圾",
         "self_handled": "true",
-        "photos": [photo("before.png")],
+        "photos": [photo(f"before{i}.png") for i in range(before)],
         "after_photos": [photo("after.png")],
         **grid_point(world.city, 0),
     }
+
+
+def test_an_inspector_self_handles_a_minor_problem_with_an_after_photo(world, frozen):
+    data = self_handled(world)
     with frozen(at("2026-11-18 09:00")):
         response = api(world.inspector).post(URL, data, format="multipart")
     assert response.status_code == 201, response.content
@@ -108,15 +113,7 @@ def test_an_inspector_self_handles_a_minor_problem_with_an_after_photo(world, fr
 
 def test_the_intake_answer_shows_the_timeline_and_photos_as_the_detail_reads_them(world, frozen):
     """The answer is built from what the service wrote, not read back: it must say what a read says."""
-    data = {
-        "source": "patrol",
-        "category": "06010",
-        "description": "随手清理的垃圾",
-        "self_handled": "true",
-        "photos": [photo("before.png"), photo("before2.png")],
-        "after_photos": [photo("after.png")],
-        **grid_point(world.city, 0),
-    }
+    data = self_handled(world, before=2)
     with frozen(at("2026-11-18 09:00")):
         created = api(world.inspector).post(URL, data, format="multipart").json()
         detail = api(world.inspector).get(f"{URL}{created['number']}/").json()
