@@ -20,7 +20,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from cases import clock
-from cases.models import Case, Light, Source, Status, Urgency
+from cases.models import Case, Light, Source, Status, Urgency, overdue_q
 from cases.privacy import can_see_caller
 from org.api import CodeInFilter
 
@@ -122,8 +122,10 @@ class CaseFilter(filters.FilterSet):
         return queryset.with_light_of(value, self._now())
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Case.objects.overdue(self._now()).values("pk")
-        return queryset.filter(pk__in=overdue) if value == "true" else queryset.exclude(pk__in=overdue)
+        if value == "true":
+            return queryset.filter(overdue_q(self._now()))
+        # Not exclude(condition): a case without a deadline must count as not overdue, not vanish.
+        return queryset.exclude(pk__in=Case.objects.overdue(self._now()).values("pk"))
 
     def filter_filed_after(self, queryset, name, value):
         moment, is_day = value

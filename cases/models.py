@@ -290,11 +290,15 @@ class CaseQuerySet(models.QuerySet):
         deadline and not yet closed. A case fed back in time (按期处置) is not
         overdue while it waits for check and close.
         """
-        now = now or timezone.now()
-        handling = Q(status__in=["dispatched", "in_progress"], deadline__lt=now)
-        frozen = Q(status="suspended", deadline__lt=F("suspended_at"))
-        late = Q(status__in=["handled", "checking", "checked"], handled_at__gt=F("deadline"))
-        return self.filter(handling | frozen | late)
+        return self.filter(overdue_q(now or timezone.now()))
+
+
+def overdue_q(now: datetime) -> Q:
+    """The condition of ``CaseQuerySet.overdue``."""
+    handling = Q(status__in=["dispatched", "in_progress"], deadline__lt=now)
+    frozen = Q(status="suspended", deadline__lt=F("suspended_at"))
+    late = Q(status__in=["handled", "checking", "checked"], handled_at__gt=F("deadline"))
+    return handling | frozen | late
 
 
 class CaseNumberSequence(models.Model):
@@ -363,7 +367,7 @@ class Case(models.Model):
     verified = models.BooleanField(_("已核实"), null=True, blank=True, help_text=_("核实结果：属实/不属实"))
 
     reported_at = models.DateTimeField(_("上报时间"), db_index=True)
-    filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True, db_index=True)
+    filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     first_contact_at = models.DateTimeField(_("首次联系诉求人时间"), null=True, blank=True)
@@ -423,6 +427,8 @@ class Case(models.Model):
             models.Index(fields=["source", "deadline"], name="case_source_deadline"),
             models.Index(fields=["urgency", "deadline"], name="case_urgency_deadline"),
             models.Index(fields=["deadline"], name="case_deadline"),
+            # A filing window sorted by deadline, from the index alone (CaseQuerySet.for_count).
+            models.Index(fields=["filed_at"], include=["deadline", "number"], name="case_filed_window"),
             models.Index(fields=["step_deadline"], name="case_step_deadline"),
             models.Index(fields=["step_yellow_at"], name="case_step_yellow"),
             # Duplicate suggestions (DOMAIN.md §6): the same category near a point.
