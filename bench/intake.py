@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citymgmt.settings")
 
 from bench.case_list import DEFAULT_URL, prepare  # noqa: E402
-from bench.machine import describe  # noqa: E402
+from bench.machine import describe, process_cpu_seconds  # noqa: E402
 
 HOST, PORT = "127.0.0.1", 8123
 
@@ -193,7 +193,9 @@ def main() -> None:
     server = start_server(args.database_url, args.workers)
     try:
         load = Load(token, bodies, args.seconds)
+        cpu_before, client_before = process_cpu_seconds(), time.process_time()
         elapsed = load.run(args.clients)
+        cpu_after, client_cpu = process_cpu_seconds(), time.process_time() - client_before
     finally:
         stop_server(server)
 
@@ -207,6 +209,15 @@ def main() -> None:
     if latencies:
         p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
         print(f"latency p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms, max {latencies[-1]:.1f} ms")
+    if created:
+        server_ms = (cpu_after["gunicorn"] - cpu_before["gunicorn"]) * 1000 / created
+        database_ms = (cpu_after["postgresql"] - cpu_before["postgresql"]) * 1000 / created
+        client_ms = client_cpu * 1000 / created
+        room = (os.cpu_count() or 1) * 1000 / (server_ms + database_ms)
+        print(
+            f"CPU per case: gunicorn {server_ms:.1f} ms, PostgreSQL {database_ms:.1f} ms, load generator "
+            f"{client_ms:.1f} ms; without the load generator {os.cpu_count()} cores would carry {room:.0f} cases/s"
+        )
     print(f"responses {dict(sorted(load.statuses.items()))}, connection errors {sum(load.errors.values())}")
     for error, times in load.errors.most_common(5):
         print(f"  {times} × {error}")
