@@ -56,27 +56,38 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
-# What each role's start page will hold; shown on the page until it is built.
-START_PAGES: dict[str, list] = {
+# The workspace pages each role opens from its start page: (label, URL name, icon).
+WORKSPACE_LINKS: dict[str, list[tuple[str, str, str]]] = {
     Role.OPERATOR: [
-        _("12345 热线受理表单（地图定位、重复件提示）"),
-        _("待受理案件队列：核实、立案前审查、不予受理"),
-        _("核查发起与回访清单"),
+        (_("12345 热线受理"), "work:intake", "bi-telephone-inbound"),
+        (_("案件队列"), "work:queue", "bi-list-check"),
+        (_("回访"), "work:callbacks", "bi-telephone-outbound"),
     ],
     Role.SHIFT_LEADER: [
-        _("待立案、待结案队列"),
-        _("作废审批与值班统计"),
+        (_("案件队列"), "work:queue", "bi-list-check"),
+        (_("申请审批"), "work:approvals", "bi-clipboard-check"),
+        (_("回访"), "work:callbacks", "bi-telephone-outbound"),
     ],
     Role.DISPATCHER: [
-        _("派遣工作台：按阶段分栏、红黄绿灯、批量派遣"),
-        _("延期、回退、挂账申请审批"),
-        _("督办清单"),
+        (_("派遣工作台"), "work:queue", "bi-send"),
+        (_("申请审批"), "work:approvals", "bi-clipboard-check"),
     ],
     Role.HANDLER: [
-        _("本部门待签收、处置中、返工、超期案件"),
-        _("处置反馈（拍照上传）与延期/回退申请"),
-        _("提醒与督办通知"),
+        (_("本部门案件"), "work:inbox", "bi-inbox"),
+        (_("提醒与督办通知"), "work:notifications", "bi-bell"),
     ],
+    Role.ADMIN: [
+        (_("案件队列"), "work:queue", "bi-list-check"),
+        (_("申请审批"), "work:approvals", "bi-clipboard-check"),
+    ],
+}
+
+# What each role's start page will hold and is not built yet.
+START_PAGES: dict[str, list] = {
+    Role.OPERATOR: [],
+    Role.SHIFT_LEADER: [_("值班统计")],
+    Role.DISPATCHER: [_("督办清单")],
+    Role.HANDLER: [],
     Role.INSPECTOR: [
         _("今日巡查任务与轨迹记录"),
         _("问题上报与自处理（手机拍照）"),

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from org.roles import START_PAGES, Role
+from org.roles import START_PAGES, WORKSPACE_LINKS, Role
 from org.selectors import user_roles
 
 
@@ -22,4 +22,10 @@ def start(request, role: str):
         raise Http404
     if role not in user_roles(request.user):
         return render(request, "org/no_role.html", {"role": Role(role)}, status=403)
-    return render(request, "org/start.html", {"role": Role(role), "current_role": role, "coming": START_PAGES[role]})
+    context = {
+        "role": Role(role),
+        "current_role": role,
+        "links": WORKSPACE_LINKS.get(role, []),
+        "coming": START_PAGES[role],
+    }
+    return render(request, "org/start.html", context)

@@ -157,3 +157,21 @@ def test_staff_without_the_admin_role_cannot_open_the_admin(client, people):
     client.force_login(people.operator)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("who", "pages"),
+    [
+        ("operator", ["work:intake", "work:queue", "work:callbacks"]),
+        ("dispatcher", ["work:queue", "work:approvals"]),
+        ("handler_a", ["work:inbox", "work:notifications"]),
+    ],
+)
+def test_a_start_page_opens_the_workspace_pages_of_its_role(client, people, who, pages):
+    person = getattr(people, who)
+    client.force_login(person)
+    role = {"handler_a": "handler"}.get(who, who)
+    page = client.get(reverse("start", kwargs={"role": role})).content.decode()
+    for name in pages:
+        assert f'href="{reverse(name)}"' in page
+    assert 'href="/work/queue/"' not in page or "work:queue" in pages
