@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time as _time
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -52,6 +53,7 @@ class WorkCalendar:
         tz: str | None = None,
     ):
         self.overrides = dict(overrides or {})
+        self._override_days: list[date] | None = None  # sorted, built on first use
         self.tz = ZoneInfo(tz or settings.TIME_ZONE)
         self.periods = [(_parse_hhmm(a), _parse_hhmm(b)) for a, b in (periods or settings.WORK_PERIODS)]
         previous_end = time.min
@@ -112,19 +114,46 @@ class WorkCalendar:
         raise AssertionError("unreachable")  # _days_from raises first
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
-        """Working time elapsed from ``start`` to ``end`` (zero if end is not later)."""
+        """Working time elapsed from ``start`` to ``end`` (zero if end is not later).
+
+        The first and last days are measured period by period; the whole days
+        between are counted (``working_days_between``), so a span of a year
+        costs what a span of three days does.
+        """
         a, b = self._local(start), self._local(end)
         if b <= a:
             return ZERO
+        first, last = a.date(), b.date()
+        if first == last:
+            return self._worked_on(first, a, b)
+        whole_days = self.working_days_between(first + timedelta(days=1), last - timedelta(days=1))
+        return self._worked_on(first, a, b) + whole_days * self.day_length + self._worked_on(last, a, b)
+
+    def _worked_on(self, day: date, a: datetime, b: datetime) -> timedelta:
         total = ZERO
-        day = a.date()
-        while day <= b.date():
-            for p_begin, p_end in self.day_periods(day):
-                overlap = min(p_end, b) - max(p_begin, a)
-                if overlap > ZERO:
-                    total += overlap
-            day += timedelta(days=1)
+        for p_begin, p_end in self.day_periods(day):
+            overlap = min(p_end, b) - max(p_begin, a)
+            if overlap > ZERO:
+                total += overlap
         return total
+
+    def working_days_between(self, first: date, last: date) -> int:
+        """How many working days there are from ``first`` to ``last``, both included."""
+        if last < first:
+            return 0
+        span = (last - first).days + 1
+        weeks, rest = divmod(span, 7)
+        weekdays = weeks * 5 + sum((first.weekday() + i) % 7 < 5 for i in range(rest))
+        if self._override_days is None:
+            self._override_days = sorted(self.overrides)
+        days = self._override_days
+        for day in days[bisect_left(days, first) : bisect_right(days, last)]:
+            weekday = day.weekday() < 5
+            if self.overrides[day] and not weekday:
+                weekdays += 1  # a make-up working day on a weekend
+            elif not self.overrides[day] and weekday:
+                weekdays -= 1  # a holiday on a weekday
+        return weekdays
 
     # --- limits ----------------------------------------------------------------
     def limit_duration(self, value: Decimal | float, unit: str) -> timedelta:

@@ -491,3 +491,30 @@ def test_the_calendar_in_force_uses_the_configured_periods(calendar_2026):
 def test_the_calendar_in_force_is_loaded_once_and_reused(calendar_2026, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert get_work_calendar() is calendar_2026
+
+
+def _day_by_day(calendar: WorkCalendar, start: datetime, end: datetime) -> timedelta:
+    """Working time between two moments the slow, obvious way: every period of every day."""
+    total = timedelta(0)
+    day = start.astimezone(calendar.tz).date()
+    while day <= end.astimezone(calendar.tz).date():
+        for begin, finish in calendar.day_periods(day):
+            overlap = min(finish, end) - max(begin, start)
+            total += max(overlap, timedelta(0))
+        day += timedelta(days=1)
+    return total
+
+
+@bounded
+@given(start=moments(), days=st.integers(min_value=0, max_value=800), minutes=st.integers(0, 24 * 60))
+def test_working_time_between_far_apart_moments_counts_every_day(start, days, minutes):
+    """Whole days are counted, not walked: the count must match walking them, holidays and make-up days included."""
+    end = start + timedelta(days=days, minutes=minutes)
+    assert OFFICIAL.working_time_between(start, end) == _day_by_day(OFFICIAL, start, end)
+
+
+def test_working_days_between_knows_holidays_and_make_up_days():
+    # 2026-09-28 (Mon) to 2026-10-11 (Sun): National Day week off, Sat 2026-10-10 a make-up working day.
+    expected = sum(OFFICIAL.is_working_day(date(2026, 9, 28) + timedelta(days=i)) for i in range(14))
+    assert OFFICIAL.working_days_between(date(2026, 9, 28), date(2026, 10, 11)) == expected
+    assert OFFICIAL.working_days_between(date(2026, 10, 11), date(2026, 9, 28)) == 0
