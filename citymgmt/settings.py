@@ -140,6 +140,10 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = DEBUG  # development: serve from the finders, no collectstatic needed
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Map background of the workspace pages: a tile URL such as https://tile.example.org/{z}/{x}/{y}.png
+# and its attribution. Empty (the default, and offline): the pages draw the grids without tiles.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {

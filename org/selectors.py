@@ -97,17 +97,25 @@ def grid_by_id(grid_id: int) -> UnitGrid:
     return found if found is not None else UnitGrid.objects.only("code", "name").get(pk=grid_id)
 
 
-def _departments() -> dict[int, Department]:
-    return {d.id: d for d in Department.objects.only("code", "name", "kind", "street_id", "is_active")}
+def _departments() -> dict[object, Department]:
+    """Every department by id and by code."""
+    departments = list(Department.objects.only("code", "name", "kind", "street_id", "is_active"))
+    return {**{d.id: d for d in departments}, **{d.code: d for d in departments}}
 
 
-_DEPARTMENTS: ProcessCache[dict[int, Department]] = ProcessCache("org:departments-version", _departments)
+_DEPARTMENTS: ProcessCache[dict[object, Department]] = ProcessCache("org:departments-version", _departments)
 
 
 def department_by_id(department_id: int) -> Department:
     """A department (code, name, kind) without a query."""
     found = _DEPARTMENTS.get().get(department_id)
     return found if found is not None else Department.objects.get(pk=department_id)
+
+
+def department_by_code(code: str) -> Department | None:
+    """A department by its code without a query; None for an unknown code."""
+    found = _DEPARTMENTS.get().get(code)
+    return found if found is not None else Department.objects.filter(code=code).first()
 
 
 def forget_departments() -> None:

@@ -9,10 +9,12 @@ page and the API refuse the same things with the same words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -79,6 +81,18 @@ class ActionInput:
 
 
 LONG_TEXT = {"comment", "reason", "result", "note"}
+# Labels a person reads, where the API's help text speaks to programmers.
+LABELS = {
+    "satisfaction": _("满意度"),
+    "extra_unit": _("延期单位"),
+    "contacted_at": _("联系时间（留空为现在）"),
+}
+PHOTO_LABELS = {
+    "feedback": _("处置后照片"),
+    "check-pass": _("核查照片"),
+    "check-fail": _("核查照片"),
+    "verify-reply": _("核实照片"),
+}
 
 
 def action_inputs(action: str) -> list[ActionInput]:
@@ -88,7 +102,10 @@ def action_inputs(action: str) -> list[ActionInput]:
         return []
     inputs = []
     for name, body_field in spec.body().fields.items():
-        label = str(body_field.help_text or name)
+        label = str(LABELS.get(name) or body_field.help_text or name)
+        if isinstance(body_field, serializers.ListField):
+            label = str(PHOTO_LABELS.get(action, _("照片")))
+        label = re.sub(r"（multipart[^）]*）", "", label)
         required = bool(getattr(body_field, "required", False)) or type(body_field).__name__ == "RequiredText"
         if isinstance(body_field, serializers.ListField):
             inputs.append(ActionInput(name, label, "photos"))
