@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -25,7 +26,7 @@ from rest_framework.response import Response
 
 from cases import clock, services
 from cases.filters import CaseFilter, order_cases
-from cases.models import ALL_CASES_ROLES, Case, CaseEvent, CaseRequest, Category, CategoryKind
+from cases.models import ALL_CASES_ROLES, Attachment, Case, CaseEvent, CaseRequest, Category, CategoryKind
 from cases.rules import RULES
 from cases.selectors import duplicate_candidates
 from cases.serializers import (
@@ -240,6 +241,34 @@ def possible_duplicates(case: Case, user) -> list[dict]:
         for c in candidates
         if c.case.pk in visible
     ]
+
+
+# --- photos: GET /api/v1/photos/{id}/ ------------------------------------------------------
+
+
+@extend_schema(
+    tags=["cases"],
+    summary="案件照片",
+    description="照片文件本身；只有能看到该案件的用户可以取得（页面与 API 同一地址）。",
+    responses={(200, "image/*"): OpenApiResponse(description="照片"), **ERROR_RESPONSES},
+)
+class PhotoView(GenericAPIView):
+    """A case photo, for whoever may see its case: pages (session) and API
+    clients (token) alike. Photos are never served as public files, so a
+    guessed address shows nothing (DOMAIN.md §10)."""
+
+    def get_queryset(self):
+        return Attachment.objects.filter(case__in=Case.objects.visible_to(self.request.user))
+
+    def get(self, request, pk: int):
+        attachment = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404(_("照片文件不存在。")) from exc
+        response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
 
 
 # --- actions: POST /api/v1/cases/{number}/{action}/ -----------------------------------------

@@ -24,7 +24,7 @@ from cases.models import Case, Light, Source, Status, Urgency, overdue_q
 from cases.privacy import can_see_caller
 from org.api import CodeInFilter
 
-ORDERINGS = ["deadline", "filed_at", "reported_at"]
+ORDERINGS = ["deadline", "step_deadline", "filed_at", "reported_at"]
 DEFAULT_ORDERING = "deadline"
 YES_NO = [("true", "true"), ("false", "false")]
 # Cases filed in a window have deadlines in about the same window, so walking
@@ -107,7 +107,8 @@ class CaseFilter(filters.FilterSet):
     ordering = filters.ChoiceFilter(
         choices=[(o, o) for name in ORDERINGS for o in (name, f"-{name}")],
         method="filter_ordering",
-        help_text="排序：deadline、filed_at、reported_at，前加 - 为倒序；默认 deadline（无期限的在后）",
+        help_text="排序：deadline（处置期限）、step_deadline（当前环节期限）、filed_at、reported_at，前加 - 为倒序；"
+        "默认 deadline（无期限的在后）",
     )
 
     class Meta:

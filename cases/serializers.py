@@ -8,6 +8,7 @@ the ones a client sees.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -189,8 +190,9 @@ class AttachmentSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
         fields = ["url", "stage", "content_type", "size", "created_at"]
 
     def get_url(self, attachment: Attachment) -> str:
+        """The permission-checked address (cases.api.PhotoView), never the stored file's."""
         request = self.context.get("request")
-        url = attachment.file.url
+        url = reverse("api:photo", kwargs={"pk": attachment.pk})
         return request.build_absolute_uri(url) if request else url
 
 

@@ -6,7 +6,7 @@ The reference lists of org live here too, so one module says what v1 is.
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import CaseViewSet, CategoryViewSet, UnknownActionView, action_views
+from cases.api import CaseViewSet, CategoryViewSet, PhotoView, UnknownActionView, action_views
 from org.api import DepartmentViewSet, GridViewSet, LocateView, RegionViewSet, TokenView
 
 app_name = "api"
@@ -21,6 +21,7 @@ router.register("cases", CaseViewSet, basename="case")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("locate/", LocateView.as_view(), name="locate"),
+    path("photos/<int:pk>/", PhotoView.as_view(), name="photo"),
     *router.urls,
     *[path(f"cases/<str:number>/{name}/", view.as_view(), name=f"case-{name}") for name, view in action_views.items()],
     path("cases/<str:number>/<str:action>/", UnknownActionView.as_view(), name="case-unknown-action"),

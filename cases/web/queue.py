@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import clock
 from cases.api import CasePaginator, case_queryset
 from cases.catalogue import category_by_id
-from cases.filters import CaseFilter, order_cases
+from cases.filters import DEFAULT_ORDERING, CaseFilter, order_cases
 from cases.models import ALL_CASES_ROLES, OPEN_STATUSES, Case, CaseRequest, Category, Light, Source, Urgency, overdue_q
 from cases.rules import RULES
 from cases.selectors import available_actions
@@ -83,6 +83,7 @@ STAGES: list[Stage] = [
     Stage("overdue", gettext_lazy("超期"), overdue_q),
 ]
 STAGES_BY_KEY = {stage.key: stage for stage in STAGES}
+STEP_ORDERED_STAGES = {"accept", "file", "dispatch"}
 DEFAULT_STAGE = "all"
 TRUE_VALUES = {"1", "true", "on", "yes"}
 
@@ -150,7 +151,9 @@ def queue_context(request) -> dict:
     """Everything the rows, the tabs and the pager show, from the GET filters."""
     user, data, now = request.user, request.GET, clock.now()
     stage = STAGES_BY_KEY.get(data.get("stage", ""), STAGES_BY_KEY[DEFAULT_STAGE])
-    rows_filter = CaseFilter(data=data, queryset=order_cases(case_queryset(user)), request=request)
+    # Before dispatch a case has no handling deadline yet: those tabs sort by the step's deadline.
+    default_order = "step_deadline" if stage.key in STEP_ORDERED_STAGES else DEFAULT_ORDERING
+    rows_filter = CaseFilter(data=data, queryset=order_cases(case_queryset(user), default_order), request=request)
     counts_filter = CaseFilter(data=data, queryset=Case.objects.visible_to(user), request=request)
     if rows_filter.is_valid() and counts_filter.is_valid():
         counts = stage_counts(open_cases(counts_filter.qs, data), now)
@@ -196,6 +199,7 @@ def filter_choices() -> dict:
         "light": Light.choices,
         "ordering": [
             ("deadline", _("处置期限（最早在前）")),
+            ("step_deadline", _("环节期限（最早在前）")),
             ("-deadline", _("处置期限（最晚在前）")),
             ("-reported_at", _("上报时间（最新在前）")),
             ("reported_at", _("上报时间（最早在前）")),

@@ -83,7 +83,23 @@ def test_it_registers_a_public_report_with_photos_from_multipart(world, frozen):
     assert all(a.file.storage.exists(a.file.name) for a in stored)
     assert stored[0].event.action == "report"
     assert [p["stage"] for p in response.json()["attachments"]] == ["report", "report"]
-    assert response.json()["attachments"][0]["url"].startswith("http://testserver/media/cases/")
+    assert response.json()["attachments"][0]["url"] == f"http://testserver/api/v1/photos/{stored[0].pk}/"
+
+
+def test_a_photo_is_served_only_to_whoever_may_see_its_case(world, frozen):
+    from rest_framework.test import APIClient
+
+    data = {"source": "public", "category": "06010", "description": "路边暴露垃圾", "photos": [photo("a.png")]}
+    with frozen(at("2026-11-18 09:00")):
+        created = api(world.operator).post(URL, data | grid_point(world.city, 2), format="multipart").json()
+    url = created["attachments"][0]["url"].removeprefix("http://testserver")
+    shown = api(world.dispatcher).get(url)
+    assert (shown.status_code, shown["Content-Type"]) == (200, "image/png")
+    stored = Case.objects.get(number=created["number"]).attachments.get()
+    assert b"".join(shown.streaming_content) == stored.file.open("rb").read()
+    assert api(world.handler_a).get(url).status_code == 404  # not their department's case
+    assert APIClient().get(url).status_code in (401, 403)  # nobody signed in
+    assert api(world.dispatcher).get("/api/v1/photos/999999/").status_code == 404
 
 
 def self_handled(world, before: int = 1) -> dict:

@@ -272,3 +272,23 @@ def test_approvals_lists_pending_requests_with_decide_forms(client, world):
     operator_rows = get(client, p.operator, url=APPROVALS).context["rows"]
     assert [r.may_decide for r in operator_rows] == [False]
     assert Case.objects.get(pk=asking.pk).status == "in_progress"
+
+
+def test_the_dispatch_tab_puts_the_nearest_step_deadline_first(client, world):
+    """Before dispatch there is no handling deadline: the step's own deadline orders the tab."""
+    from tests.cases.conftest import report_case
+
+    with clock.acting_at(at("2026-11-18 09:00")):
+        reported_first = report_case(world)
+    with clock.acting_at(at("2026-11-18 09:05")):
+        reported_second = report_case(world)
+        services.case_file(case=reported_second, by=world.shift_leader)
+    with clock.acting_at(at("2026-11-18 09:30")):
+        services.case_file(case=reported_first, by=world.shift_leader)
+    html = get(client, world.dispatcher, stage="dispatch").content.decode()
+    # Filed at 09:05, its 10-minute dispatch step ends first, though its number is the later one.
+    assert html.index(reported_second.number) < html.index(reported_first.number)
+    by_number = get(client, world.dispatcher, stage="dispatch", ordering="-reported_at").content.decode()
+    assert by_number.index(reported_second.number) < by_number.index(reported_first.number)
+    handling = get(client, world.dispatcher, stage="dispatch", ordering="reported_at").content.decode()
+    assert handling.index(reported_first.number) < handling.index(reported_second.number)
