@@ -22,6 +22,7 @@ from cases.api import ACTIONS
 from cases.errors import CaseError
 from cases.models import Case
 from cases.rules import RULES
+from cases.selectors import available_actions
 from citymgmt.api import field_errors
 from org.models import Department
 from org.roles import Role
@@ -125,6 +126,34 @@ def action_inputs(action: str) -> list[ActionInput]:
         else:
             inputs.append(ActionInput(name, label, "textarea" if name in LONG_TEXT else "text", required))
     return inputs
+
+
+def row_action_forms(
+    case: Case, user, names, *, pending_request: bool, one_click=frozenset(), inputs_of: dict | None = None
+) -> list[dict]:
+    """The forms of those of ``names`` the user may take on ``case`` now, for a
+    list row (``cases/_action_form.html``). ``inputs_of`` caches each action's
+    inputs across the rows of one page (their choices are read once)."""
+    inputs_of = {} if inputs_of is None else inputs_of
+    allowed = available_actions(case, user, pending_request=pending_request)
+    forms = []
+    for name in names:
+        if name not in allowed:
+            continue
+        if name not in inputs_of:
+            inputs_of[name] = action_inputs(name)
+        forms.append(
+            {
+                "name": name,
+                "label": action_label(name),
+                "inputs": inputs_of[name],
+                "form_id": f"{name}-{case.number}",
+                "one_click": name in one_click,
+                "errors": {},
+                "values": {},
+            }
+        )
+    return forms
 
 
 def department_choices() -> tuple[tuple[str, str], ...]:

@@ -28,10 +28,8 @@ from cases.catalogue import category_by_id
 from cases.filters import CaseFilter
 from cases.models import Satisfaction, Source, Status
 from cases.privacy import can_see_caller, mask_name, mask_phone
-from cases.rules import action_label
-from cases.selectors import available_actions
 from cases.services import REOPEN_DAYS
-from cases.web.actions import action_inputs
+from cases.web.actions import row_action_forms
 from org.models import Region
 from org.selectors import department_by_id, region_by_id, user_roles
 
@@ -125,22 +123,7 @@ def callback_rows(cases, user, next_url: str) -> list[dict]:
     inputs_of: dict[str, list] = {}
     rows = []
     for case in cases:
-        allowed = available_actions(case, user, pending_request=False)
-        actions = []
-        for name in ("callback", "reopen"):
-            if name in allowed:
-                if name not in inputs_of:
-                    inputs_of[name] = action_inputs(name)
-                actions.append(
-                    {
-                        "name": name,
-                        "label": action_label(name),
-                        "inputs": inputs_of[name],
-                        "form_id": f"{name}-{case.number}",
-                        "errors": {},
-                        "values": {},
-                    }
-                )
+        actions = row_action_forms(case, user, ("callback", "reopen"), pending_request=False, inputs_of=inputs_of)
         rows.append(
             {
                 "case": case,

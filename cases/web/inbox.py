@@ -28,9 +28,7 @@ from cases.catalogue import category_by_id
 from cases.filters import order_cases
 from cases.models import Case, CaseRequest, Notification, overdue_q
 from cases.privacy import can_see_caller, mask_phone
-from cases.rules import action_label
-from cases.selectors import available_actions
-from cases.web.actions import action_inputs
+from cases.web.actions import row_action_forms
 from cases.web.common import LIGHT_CLASSES, remaining_label
 from org.selectors import department_by_id, user_roles
 
@@ -193,24 +191,9 @@ def inbox_rows(cases, user, now, next_url: str) -> list[dict]:
     rows = []
     for case in cases:
         pending = list(getattr(case, "pending_requests", []))
-        allowed = available_actions(case, user, pending_request=bool(pending))
-        actions = []
-        for name in INBOX_ACTIONS:
-            if name not in allowed:
-                continue
-            if name not in inputs_of:
-                inputs_of[name] = action_inputs(name)
-            actions.append(
-                {
-                    "name": name,
-                    "label": action_label(name),
-                    "inputs": inputs_of[name],
-                    "form_id": f"{name}-{case.number}",
-                    "one_click": name in ONE_CLICK,
-                    "errors": {},
-                    "values": {},
-                }
-            )
+        actions = row_action_forms(
+            case, user, INBOX_ACTIONS, pending_request=bool(pending), one_click=ONE_CLICK, inputs_of=inputs_of
+        )
         category = category_by_id(case.category_id)
         rows.append(
             {
