@@ -140,6 +140,10 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = DEBUG  # development: serve from the finders, no collectstatic needed
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# SQLite (the embedded mode) builds covering indexes without their INCLUDE columns, which is
+# what a small embedded database needs; do not warn about it on every command.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # Map background of the workspace pages: a tile URL such as https://tile.example.org/{z}/{x}/{y}.png
 # and its attribution. Empty (the default, and offline): the pages draw the grids without tiles.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")

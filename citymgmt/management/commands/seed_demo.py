@@ -8,6 +8,7 @@ from cases import demo as cases_demo
 from cases.catalogue import load_categories
 from org import demo
 from org.services import sync_work_calendar
+from patrols import demo as patrols_demo
 
 
 class Command(BaseCommand):
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             ("users", demo.seed_users),
             ("cases", lambda: cases_demo.seed_cases(count=cases)),
         ]
+        if cases:
+            steps.append(("patrols", patrols_demo.seed_patrols))
         for label, step in steps:
             t0 = time.monotonic()
             result = step()
