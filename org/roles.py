@@ -67,10 +67,22 @@ WORKSPACE_LINKS: dict[str, list[tuple[str, str, str]]] = {
         (_("案件队列"), "work:queue", "bi-list-check"),
         (_("申请审批"), "work:approvals", "bi-clipboard-check"),
         (_("回访"), "work:callbacks", "bi-telephone-outbound"),
+        (_("巡查排班"), "patrols:plan", "bi-calendar-week"),
     ],
     Role.DISPATCHER: [
         (_("派遣工作台"), "work:queue", "bi-send"),
         (_("申请审批"), "work:approvals", "bi-clipboard-check"),
+        (_("巡查排班"), "patrols:plan", "bi-calendar-week"),
+        (_("巡查路线"), "patrols:routes", "bi-signpost-split"),
+        (_("巡查统计"), "patrols:figures", "bi-bar-chart"),
+    ],
+    Role.INSPECTOR: [
+        (_("今日巡查"), "patrols:today", "bi-geo-alt"),
+        (_("核实核查任务"), "patrols:tasks", "bi-clipboard-check"),
+        (_("三色单"), "patrols:notices", "bi-card-text"),
+    ],
+    Role.LEADER: [
+        (_("巡查统计"), "patrols:figures", "bi-bar-chart"),
     ],
     Role.HANDLER: [
         (_("本部门案件"), "work:inbox", "bi-inbox"),
@@ -88,11 +100,7 @@ START_PAGES: dict[str, list] = {
     Role.SHIFT_LEADER: [_("值班统计")],
     Role.DISPATCHER: [_("督办清单")],
     Role.HANDLER: [],
-    Role.INSPECTOR: [
-        _("今日巡查任务与轨迹记录"),
-        _("问题上报与自处理（手机拍照）"),
-        _("核实、核查任务"),
-    ],
+    Role.INSPECTOR: [],
     Role.ASSESSOR: [
         _("环卫台账：道路、公厕、中转站、分类点"),
         _("考评打分（扣分制）"),

@@ -165,6 +165,8 @@ def test_staff_without_the_admin_role_cannot_open_the_admin(client, people):
         ("operator", ["work:intake", "work:queue", "work:callbacks"]),
         ("dispatcher", ["work:queue", "work:approvals"]),
         ("handler_a", ["work:inbox", "work:notifications"]),
+        ("inspector", ["patrols:today", "patrols:tasks", "patrols:notices"]),
+        ("leader", ["patrols:figures"]),
     ],
 )
 def test_a_start_page_opens_the_workspace_pages_of_its_role(client, people, who, pages):
