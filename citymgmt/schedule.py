@@ -22,6 +22,12 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.supervision_scan",
         "schedule": 60.0,
     },
+    # Every 15 minutes: patrol tasks whose shift ended without a patrol become 未巡查,
+    # so the week plan and the inspectors' figures show them.
+    "patrols-mark-missed": {
+        "task": "patrols.tasks.mark_missed_tasks",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every minute: proves to the health check that beat and a worker are alive.
     "heartbeat": {
         "task": "citymgmt.tasks.heartbeat",
