@@ -120,7 +120,10 @@ class Patrol(models.Model):
         verbose_name = _("巡查")
         verbose_name_plural = _("巡查")
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["inspector", "started_at"], name="patrol_inspector_time")]
+        indexes = [
+            models.Index(fields=["inspector", "started_at"], name="patrol_inspector_time"),
+            models.Index(fields=["started_at"], name="patrol_time"),
+        ]
         constraints = [
             # One patrol at a time per inspector.
             models.UniqueConstraint(
@@ -252,7 +255,11 @@ class EnforcementNotice(models.Model):
         verbose_name = _("三色单")
         verbose_name_plural = _("三色单")
         ordering = ["-issued_at"]
-        indexes = [models.Index(fields=["subject", "category", "issued_at"], name="notice_subject_window")]
+        indexes = [
+            models.Index(fields=["subject", "category", "issued_at"], name="notice_subject_window"),
+            models.Index(fields=["issued_at"], name="notice_time"),
+            models.Index(fields=["issued_by", "issued_at"], name="notice_officer_time"),
+        ]
 
     def __str__(self) -> str:
         return self.number

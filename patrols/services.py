@@ -1,4 +1,7 @@
-"""What inspectors and supervisors do with patrols and notices (DOMAIN.md §8).
+"""What inspectors do on patrol (DOMAIN.md §8): start, track, report, end.
+
+Routes and the week plan are in ``patrols.planning``, 三色单 in
+``patrols.enforcement``.
 
 Every change goes through a function here; pages and the API only read the
 request and call them. Refusals are ``cases.errors.CaseError`` (state /
@@ -8,26 +11,22 @@ permission / input), which the API maps to 409 / 403 / 400 like the case API.
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from itertools import pairwise
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cases import clock
-from cases.catalogue import active_category
 from cases.errors import CaseError
 from cases.models import Case, Source
 from cases.services import case_report
 from org.roles import Role
 from org.selectors import OutsideManagedArea, locate_point, user_roles
 from patrols.models import (
-    EnforcementNotice,
-    EnforcementSubject,
     Patrol,
     PatrolFinding,
     PatrolTask,
@@ -35,14 +34,6 @@ from patrols.models import (
     TrackPoint,
 )
 
-NOTICE_WINDOW_DAYS = 90
-COLOURS = [EnforcementNotice.Colour.BLUE, EnforcementNotice.Colour.YELLOW, EnforcementNotice.Colour.RED]
-LADDER = [
-    EnforcementNotice.Step.PERSUADE,
-    EnforcementNotice.Step.ADMONISH,
-    EnforcementNotice.Step.PENALTY,
-    EnforcementNotice.Step.BAN,
-]
 MAX_POINTS_PER_BATCH = 500
 PLANNER_ROLES = {Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN}
 
@@ -103,7 +94,7 @@ def patrol_add_points(*, patrol: Patrol, by, points: list[dict]) -> PointsResult
     there) but visits no grid; a point without usable numbers is rejected."""
     if patrol.inspector_id != by.pk:
         raise CaseError("permission", _("这不是你的巡查。"))
-    if patrol.status != Patrol.Status.ACTIVE:
+    if not _still_active(patrol):
         raise CaseError("state", _("这次巡查已经结束，不能再记录轨迹。"))
     if len(points) > MAX_POINTS_PER_BATCH:
         raise CaseError.invalid({"points": _("一次最多上传 %(n)d 个点。") % {"n": MAX_POINTS_PER_BATCH}})
@@ -119,7 +110,7 @@ def patrol_add_points(*, patrol: Patrol, by, points: list[dict]) -> PointsResult
         client_id = str(raw.get("client_id") or "").strip()[:64]
         try:
             lat, lng = float(raw["lat"]), float(raw["lng"])
-            recorded_at = raw.get("recorded_at") or clock.now()
+            recorded_at = _moment(raw.get("recorded_at"))
             if not (-90 <= lat <= 90 and -180 <= lng <= 180) or math.isnan(lat) or math.isnan(lng):
                 raise ValueError
         except (KeyError, TypeError, ValueError):
@@ -161,6 +152,24 @@ def patrol_add_points(*, patrol: Patrol, by, points: list[dict]) -> PointsResult
     return PointsResult(added=len(fresh), duplicates=duplicates, rejected=rejected)
 
 
+def _still_active(patrol: Patrol) -> bool:
+    """Read from the database: the page or phone may hold a patrol ended meanwhile."""
+    return Patrol.objects.filter(pk=patrol.pk, status=Patrol.Status.ACTIVE).exists()
+
+
+def _moment(value) -> datetime:
+    """A point's time: a datetime, or ISO 8601 text (Shanghai time without an offset); now when absent."""
+    if value in (None, ""):
+        return clock.now()
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value).strip())
+        if moment is None:
+            raise ValueError(value)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def _refresh_totals(patrol: Patrol) -> None:
     points = list(patrol.points.order_by("recorded_at", "id").values_list("lat", "lng"))
     distance = sum(_metres(a, b) for a, b in pairwise(points))
@@ -186,9 +195,15 @@ def patrol_report(*, patrol: Patrol, by, client_id: str, self_handled: bool = Fa
     existing = PatrolFinding.objects.filter(patrol=patrol, client_id=client_id).select_related("case").first()
     if existing:
         return existing.case
-    with transaction.atomic():
-        case = case_report(by=by, source=Source.PATROL, self_handled=self_handled, **fields)
-        PatrolFinding.objects.create(patrol=patrol, case=case, client_id=client_id)
+    if not _still_active(patrol):
+        raise CaseError("state", _("这次巡查已经结束，请在新的巡查中上报。"))
+    try:
+        with transaction.atomic():
+            case = case_report(by=by, source=Source.PATROL, self_handled=self_handled, **fields)
+            PatrolFinding.objects.create(patrol=patrol, case=case, client_id=client_id)
+    except IntegrityError:
+        # The same report sent twice at once: the other request made the case.
+        return PatrolFinding.objects.select_related("case").get(patrol=patrol, client_id=client_id).case
     return case
 
 
@@ -202,104 +217,3 @@ def route_coverage(patrol: Patrol) -> tuple[int, int]:
     on_route = set(patrol.route.stops.values_list("grid_id", flat=True))
     visited = set(patrol.visits.values_list("grid_id", flat=True))
     return len(on_route & visited), len(on_route)
-
-
-# --- 三色单 -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NoticeLevel:
-    sequence: int  # this notice is the n-th within the window
-    colour: str  # blue / yellow / red, or "" beyond
-    step: str  # the escalation step beyond red, else ""
-
-
-def next_notice_level(subject: EnforcementSubject, category, at: datetime) -> NoticeLevel:
-    """Which notice the next one is for this subject and violation within 90
-    days: 1st blue, 2nd yellow, 3rd red; after that the ladder 劝导 → 告诫 →
-    处罚 → 取缔 (staying at 取缔)."""
-    since = at - timedelta(days=NOTICE_WINDOW_DAYS)
-    earlier = EnforcementNotice.objects.filter(
-        subject=subject, category=category, issued_at__gt=since, issued_at__lte=at
-    ).count()
-    sequence = earlier + 1
-    if sequence <= len(COLOURS):
-        return NoticeLevel(sequence, COLOURS[sequence - 1], "")
-    return NoticeLevel(sequence, "", LADDER[min(sequence - len(COLOURS), len(LADDER)) - 1])
-
-
-def notice_issue(
-    *,
-    by,
-    subject: EnforcementSubject,
-    category,
-    description: str,
-    decision: str = "",
-    penalty_amount=None,
-    patrol: Patrol | None = None,
-    lat: float | None = None,
-    lng: float | None = None,
-) -> EnforcementNotice:
-    """Record a notice; its colour or escalation step follows from the subject's
-    notices for the same violation in the last 90 days."""
-    roles = user_roles(by)
-    if not roles & {Role.INSPECTOR, Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN}:
-        raise CaseError("permission", _("你没有开具三色单的权限。"))
-    errors: dict[str, list[str]] = {}
-    if isinstance(category, str):
-        found = active_category(category.strip())
-        if found is None:
-            errors["category"] = [_("未知或已停用的违规类别：%(code)s。") % {"code": category}]
-        category = found
-    description = (description or "").strip()
-    if not description:
-        errors["description"] = [_("请填写违规情况。")]
-    elif len(description) > 2000:
-        errors["description"] = [_("违规情况最多 2000 字。")]
-    amount = None
-    if penalty_amount not in (None, ""):
-        try:
-            amount = Decimal(str(penalty_amount))
-            if not amount.is_finite() or amount < 0 or amount > Decimal("10000000"):
-                raise InvalidOperation
-        except InvalidOperation:
-            errors["penalty_amount"] = [_("罚款金额应为 0 到 10,000,000 之间的数字。")]
-    if errors:
-        raise CaseError.invalid(errors)
-    now = clock.now()
-    with transaction.atomic():
-        # Two notices for one subject at once must not both be "the first".
-        EnforcementSubject.objects.select_for_update().filter(pk=subject.pk).first()
-        level = next_notice_level(subject, category, now)
-        if level.step == EnforcementNotice.Step.PENALTY and amount is None:
-            raise CaseError.invalid({"penalty_amount": [_("处罚须填写罚款金额。")]})
-        if level.step and not decision.strip():
-            raise CaseError.invalid({"decision": [_("升级处置须填写处理决定。")]})
-        notice = EnforcementNotice.objects.create(
-            number=f"tmp-{uuid.uuid4().hex[:16]}",
-            subject=subject,
-            category=category,
-            sequence=level.sequence,
-            colour=level.colour,
-            step=level.step,
-            decision=decision.strip(),
-            penalty_amount=amount,
-            description=description,
-            issued_at=now,
-            issued_by=by,
-            patrol=patrol,
-            lat=lat,
-            lng=lng,
-        )
-        # Unique without a counter to contend for: the day and the row's id.
-        notice.number = f"ZF{now.astimezone(clock.now().tzinfo):%Y%m%d}{notice.pk:06d}"
-        notice.save(update_fields=["number"])
-        return notice
-
-
-def subject_history(subject: EnforcementSubject):
-    return subject.notices.select_related("category", "issued_by").order_by("-issued_at")
-
-
-def notices_by_category(subject: EnforcementSubject) -> dict[int, int]:
-    return dict(subject.notices.values("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
