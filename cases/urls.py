@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from cases.api import CaseViewSet, CategoryViewSet, PhotoView, UnknownActionView, action_views
 from org.api import DepartmentViewSet, GridViewSet, LocateView, RegionViewSet, TokenView
+from patrols.api import NoticeViewSet, PatrolViewSet, RouteViewSet, SubjectViewSet, TaskViewSet
 
 app_name = "api"
 
@@ -17,6 +18,11 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("grids", GridViewSet, basename="grid")
 router.register("cases", CaseViewSet, basename="case")
+router.register("routes", RouteViewSet, basename="route")
+router.register("patrols", PatrolViewSet, basename="patrol")
+router.register("tasks", TaskViewSet, basename="patrol-task")
+router.register("notices", NoticeViewSet, basename="notice")
+router.register("subjects", SubjectViewSet, basename="subject")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
