@@ -21,7 +21,7 @@ from cases.demo import _png
 from cases.models import Category
 from org.models import Region, UnitGrid
 from org.worktime import get_work_calendar
-from patrols import services
+from patrols import enforcement, services
 from patrols.models import EnforcementSubject, Patrol, PatrolTask, Route, RouteGrid
 
 ROUTE_PREFIX = "XL-"
@@ -173,8 +173,8 @@ def _notices(inspectors: dict, today: date, rng: random.Random) -> int:
         for n in range(count):
             day = today - timedelta(days=80 - n * 12 - rng.randint(0, 3))
             with clock.acting_at(datetime.combine(day, time(10, rng.randint(0, 59)), tzinfo=tz)):
-                level = services.next_notice_level(subject, category, clock.now())
-                services.notice_issue(
+                level = enforcement.next_notice_level(subject, category, clock.now())
+                enforcement.notice_issue(
                     by=officer,
                     subject=subject,
                     category=category,

@@ -7,8 +7,9 @@ from django.core.management import call_command
 
 from cases.models import Case, Source
 from patrols import demo
+from patrols.enforcement import LADDER
 from patrols.models import EnforcementNotice, Patrol, PatrolFinding, PatrolTask, Route
-from patrols.services import LADDER, route_coverage
+from patrols.services import route_coverage
 
 
 @pytest.fixture
