@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("cases.urls", namespace="api")),
     path("work/", include("cases.web.urls")),
     path("patrols/", include("patrols.web.urls")),
+    path("sanitation/", include("sanitation.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("org.urls")),

@@ -1,0 +1,3 @@
+"""Placeholder: being built (issue 6)."""
+
+urlpatterns: list = []
