@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from cases.api import CaseViewSet, CategoryViewSet, PhotoView, UnknownActionView, action_views
 from org.api import DepartmentViewSet, GridViewSet, LocateView, RegionViewSet, TokenView
 from patrols.api import NoticeViewSet, PatrolViewSet, RouteViewSet, SubjectViewSet, TaskViewSet
+from sanitation.api import InspectionViewSet, SanitationScoresView
 
 app_name = "api"
 
@@ -23,11 +24,13 @@ router.register("patrols", PatrolViewSet, basename="patrol")
 router.register("tasks", TaskViewSet, basename="patrol-task")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("subjects", SubjectViewSet, basename="subject")
+router.register("sanitation/inspections", InspectionViewSet, basename="sanitation-inspection")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("locate/", LocateView.as_view(), name="locate"),
     path("photos/<int:pk>/", PhotoView.as_view(), name="photo"),
+    path("sanitation/scores/", SanitationScoresView.as_view(), name="sanitation-scores"),
     *router.urls,
     *[path(f"cases/<str:number>/{name}/", view.as_view(), name=f"case-{name}") for name, view in action_views.items()],
     path("cases/<str:number>/<str:action>/", UnknownActionView.as_view(), name="case-unknown-action"),
