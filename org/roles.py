@@ -83,6 +83,16 @@ WORKSPACE_LINKS: dict[str, list[tuple[str, str, str]]] = {
     ],
     Role.LEADER: [
         (_("巡查统计"), "patrols:figures", "bi-bar-chart"),
+        (_("环卫考评月度得分"), "sanitation:scores", "bi-award"),
+        (_("垃圾分类"), "sanitation:sorting_rates", "bi-pie-chart"),
+    ],
+    Role.ASSESSOR: [
+        (_("环卫台账"), "sanitation:ledger_index", "bi-journal-text"),
+        (_("考评打分"), "sanitation:inspection_new", "bi-clipboard2-check"),
+        (_("考评记录"), "sanitation:inspection_list", "bi-list-check"),
+        (_("垃圾分类月度填报"), "sanitation:sorting_entry", "bi-pencil-square"),
+        (_("垃圾分类"), "sanitation:sorting_rates", "bi-pie-chart"),
+        (_("日清运量"), "sanitation:tonnage", "bi-truck"),
     ],
     Role.HANDLER: [
         (_("本部门案件"), "work:inbox", "bi-inbox"),
@@ -101,11 +111,7 @@ START_PAGES: dict[str, list] = {
     Role.DISPATCHER: [_("督办清单")],
     Role.HANDLER: [],
     Role.INSPECTOR: [],
-    Role.ASSESSOR: [
-        _("环卫台账：道路、公厕、中转站、分类点"),
-        _("考评打分（扣分制）"),
-        _("垃圾分类月度数据"),
-    ],
+    Role.ASSESSOR: [],
     Role.LEADER: [
         _("领导驾驶舱：区县排名、结案率趋势、流动红旗"),
         _("每日通报与月度考评"),

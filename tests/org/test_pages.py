@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from org.roles import Role
+from tests.factories import make_person
 
 
 def login(client, username: str, password: str = "demo12345"):
@@ -166,11 +167,12 @@ def test_staff_without_the_admin_role_cannot_open_the_admin(client, people):
         ("dispatcher", ["work:queue", "work:approvals"]),
         ("handler_a", ["work:inbox", "work:notifications"]),
         ("inspector", ["patrols:today", "patrols:tasks", "patrols:notices"]),
-        ("leader", ["patrols:figures"]),
+        ("leader", ["patrols:figures", "sanitation:scores", "sanitation:sorting_rates"]),
+        ("assessor", ["sanitation:ledger_index", "sanitation:inspection_new", "sanitation:sorting_entry"]),
     ],
 )
 def test_a_start_page_opens_the_workspace_pages_of_its_role(client, people, who, pages):
-    person = getattr(people, who)
+    person = getattr(people, who, None) or make_person(who, [who])
     client.force_login(person)
     role = {"handler_a": "handler"}.get(who, who)
     page = client.get(reverse("start", kwargs={"role": role})).content.decode()

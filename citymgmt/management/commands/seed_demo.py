@@ -9,6 +9,7 @@ from cases.catalogue import load_categories
 from org import demo
 from org.services import sync_work_calendar
 from patrols import demo as patrols_demo
+from sanitation import demo as sanitation_demo
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             ("work calendar", lambda: sync_work_calendar()),
             ("users", demo.seed_users),
             ("cases", lambda: cases_demo.seed_cases(count=cases)),
+            ("sanitation", sanitation_demo.seed_sanitation),
         ]
         if cases:
             steps.append(("patrols", patrols_demo.seed_patrols))
