@@ -9,7 +9,7 @@ from rest_framework.routers import SimpleRouter
 from cases.api import CaseViewSet, CategoryViewSet, PhotoView, UnknownActionView, action_views
 from org.api import DepartmentViewSet, GridViewSet, LocateView, RegionViewSet, TokenView
 from patrols.api import NoticeViewSet, PatrolViewSet, RouteViewSet, SubjectViewSet, TaskViewSet
-from sanitation.api import InspectionViewSet, SanitationScoresView
+from sanitation.api import InspectionViewSet, SanitationScoresView, SortingRatesView
 
 app_name = "api"
 
@@ -31,6 +31,7 @@ urlpatterns = [
     path("locate/", LocateView.as_view(), name="locate"),
     path("photos/<int:pk>/", PhotoView.as_view(), name="photo"),
     path("sanitation/scores/", SanitationScoresView.as_view(), name="sanitation-scores"),
+    path("sanitation/sorting-rates/", SortingRatesView.as_view(), name="sanitation-sorting-rates"),
     *router.urls,
     *[path(f"cases/<str:number>/{name}/", view.as_view(), name=f"case-{name}") for name, view in action_views.items()],
     path("cases/<str:number>/<str:action>/", UnknownActionView.as_view(), name="case-unknown-action"),

@@ -7,6 +7,8 @@ recording is ``sanitation.inspections.inspection_record``, whose refusals
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import django_filters
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from rest_framework.views import APIView
 from citymgmt.api import ERROR_RESPONSES
 from sanitation.inspections import inspection_record
 from sanitation.models import Inspection, InspectionFault, InspectionTemplate, PublicToilet, RoadSection
+from sanitation.rates import COUNT_FIELDS, LEVELS, rates
 from sanitation.selectors import (
     can_read,
     inspections_visible_to,
@@ -28,7 +31,13 @@ from sanitation.selectors import (
     monthly_sanitation_scores,
     parse_month,
 )
-from sanitation.serializers import InspectionCreateSerializer, InspectionSerializer, ScoresSerializer
+from sanitation.serializers import (
+    InspectionCreateSerializer,
+    InspectionSerializer,
+    ScoresSerializer,
+    SortingRatesSerializer,
+)
+from sanitation.sorting import read_scope
 
 
 class CanRead(BasePermission):
@@ -143,3 +152,56 @@ class SanitationScoresView(APIView):
         rows = monthly_sanitation_scores(month, level=level, within=leader_region(request.user))
         body = {"month": f"{month:%Y-%m}", "level": level, "results": rows}
         return Response(ScoresSerializer(body).data)
+
+
+def _rate_row(row) -> dict:
+    """A Rates as the API shows it: the counts, and the rates as fractions 0–1 (null when undefined)."""
+
+    def fraction(percent):
+        return None if percent is None else (percent / 100).quantize(Decimal("0.001"))
+
+    region = row.region
+    return {
+        "code": region.code if region else None,
+        "name": region.name if region else None,
+        **{name: getattr(row, name) for name in ("communities", "sorting", *COUNT_FIELDS)},
+        **{name: fraction(getattr(row, name)) for name in ("coverage", "awareness", "participation", "accuracy")},
+    }
+
+
+class SortingRatesView(APIView):
+    """The four waste-sorting rates of DOMAIN.md §9 for a month, per community, street, district or city."""
+
+    permission_classes = [CanRead]
+
+    @extend_schema(
+        tags=["sanitation"],
+        summary="垃圾分类四率",
+        description=(
+            "覆盖率、知晓率、参与率、投放正确率（0–1），按社区、街道、区/县或全市汇总；汇总按户数等计数加权"
+            "（分子之和 / 分母之和），分母为零时为 null。领导只看到其辖区。"
+        ),
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM", required=True),
+            OpenApiParameter("level", str, enum=list(LEVELS), description="默认 district"),
+        ],
+        responses={200: SortingRatesSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        month = parse_month(request.query_params.get("month", ""))
+        level = request.query_params.get("level", "district")
+        errors = {}
+        if month is None:
+            errors["month"] = [_("月份格式应为 YYYY-MM。")]
+        if level not in LEVELS:
+            errors["level"] = [_("level 应为 community、street、district 或 city。")]
+        if errors:
+            raise ValidationError(errors)
+        rows, total = rates(month, level=level, within=read_scope(request.user))
+        body = {
+            "month": f"{month:%Y-%m}",
+            "level": level,
+            "results": [_rate_row(row) for row in rows],
+            "total": _rate_row(total),
+        }
+        return Response(SortingRatesSerializer(body).data)

@@ -107,3 +107,27 @@ class ScoresSerializer(serializers.Serializer):
     month = serializers.CharField()
     level = serializers.CharField()
     results = ScoreRowSerializer(many=True)
+
+
+class SortingRateRowSerializer(serializers.Serializer):
+    code = serializers.CharField(allow_null=True, help_text="区域代码（社区、街道、区/县或市）")
+    name = serializers.CharField(allow_null=True)
+    communities = serializers.IntegerField(help_text="社区数")
+    sorting = serializers.IntegerField(help_text="已开展分类的社区数")
+    households = serializers.IntegerField()
+    participating = serializers.IntegerField()
+    surveyed = serializers.IntegerField()
+    aware = serializers.IntegerField()
+    checked = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    coverage = serializers.DecimalField(max_digits=5, decimal_places=3, allow_null=True, help_text="覆盖率（0–1）")
+    awareness = serializers.DecimalField(max_digits=5, decimal_places=3, allow_null=True, help_text="知晓率（0–1）")
+    participation = serializers.DecimalField(max_digits=5, decimal_places=3, allow_null=True, help_text="参与率（0–1）")
+    accuracy = serializers.DecimalField(max_digits=5, decimal_places=3, allow_null=True, help_text="投放正确率（0–1）")
+
+
+class SortingRatesSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    level = serializers.CharField()
+    results = SortingRateRowSerializer(many=True)
+    total = SortingRateRowSerializer()

@@ -194,3 +194,22 @@ def test_the_tonnage_page_sums_by_type(client, people, city):
     assert 'data-day="2026-03-05"' not in client.get("/sanitation/tonnage/", {"month": "2026-03"}).content.decode()
     client.force_login(people.handler_a)
     assert client.get("/sanitation/tonnage/").status_code == 403
+
+
+def test_the_rates_api_gives_fractions_weighted_like_the_page_and_null_for_no_value(people, street_of_four):
+    from rest_framework.test import APIClient
+
+    street = street_of_four[0]
+    client = APIClient()
+    client.force_authenticate(people.dispatcher)
+    body = client.get("/api/v1/sanitation/sorting-rates/", {"month": "2026-03", "level": "street"}).json()
+    (row,) = [r for r in body["results"] if r["code"] == street.code]
+    assert (row["participating"], row["households"], row["participation"]) == (910, 1000, "0.910")
+    assert (row["coverage"], row["accuracy"]) == ("0.500", "0.875")
+    first = client.get("/api/v1/sanitation/sorting-rates/", {"month": "2026-03", "level": "community"}).json()
+    no_survey = [r for r in first["results"] if r["surveyed"] == 0 and r["households"] == 100]
+    assert no_survey and no_survey[0]["awareness"] is None
+    bad = client.get("/api/v1/sanitation/sorting-rates/", {"month": "2026-13", "level": "planet"})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"month", "level"}
+    client.force_authenticate(people.handler_a)
+    assert client.get("/api/v1/sanitation/sorting-rates/", {"month": "2026-03"}).status_code == 403
