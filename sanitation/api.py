@@ -21,23 +21,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from citymgmt.api import ERROR_RESPONSES
+from sanitation.access import may_read as can_read
+from sanitation.access import parse_month
+from sanitation.access import read_scope as leader_region
 from sanitation.inspections import inspection_record
 from sanitation.models import Inspection, InspectionFault, InspectionTemplate, PublicToilet, RoadSection
 from sanitation.rates import COUNT_FIELDS, LEVELS, rates
-from sanitation.selectors import (
-    can_read,
-    inspections_visible_to,
-    leader_region,
-    monthly_sanitation_scores,
-    parse_month,
-)
+from sanitation.selectors import inspections_visible_to, monthly_sanitation_scores
 from sanitation.serializers import (
     InspectionCreateSerializer,
     InspectionSerializer,
     ScoresSerializer,
     SortingRatesSerializer,
 )
-from sanitation.sorting import read_scope
 
 
 class CanRead(BasePermission):
@@ -197,7 +193,7 @@ class SortingRatesView(APIView):
             errors["level"] = [_("level 应为 community、street、district 或 city。")]
         if errors:
             raise ValidationError(errors)
-        rows, total = rates(month, level=level, within=read_scope(request.user))
+        rows, total = rates(month, level=level, within=leader_region(request.user))
         body = {
             "month": f"{month:%Y-%m}",
             "level": level,

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Region
 from org.selectors import region_by_id, user_roles
+from sanitation.access import CITYWIDE_READERS as READ_ALL_ROLES
 from sanitation.models import (
     CollectionPoint,
     FrontageLetter,
@@ -45,10 +46,6 @@ from sanitation.models import (
     TransferStation,
     WasteType,
 )
-
-EDIT_ROLES = frozenset({"assessor", "admin"})
-READ_ALL_ROLES = frozenset({"assessor", "admin", "dispatcher", "shift_leader"})
-READ_ROLES = READ_ALL_ROLES | {"leader"}
 
 
 @dataclass(frozen=True)
@@ -308,14 +305,6 @@ def get_ledger(slug: str) -> Ledger | None:
 
 
 # --- who sees what ------------------------------------------------------------------------
-
-
-def can_read(user) -> bool:
-    return bool(user_roles(user) & READ_ROLES)
-
-
-def can_edit(user) -> bool:
-    return bool(user_roles(user) & EDIT_ROLES)
 
 
 def _leader_region(user) -> Region | None:

@@ -15,26 +15,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from org.models import Region
-from org.roles import Role
 from org.selectors import user_roles
+from sanitation.access import READ_ROLES as READER_ROLES
+from sanitation.access import read_scope as leader_region
 from sanitation.models import Inspection
 
-ALL_INSPECTIONS_ROLES = {Role.ASSESSOR, Role.ADMIN, Role.DISPATCHER, Role.SHIFT_LEADER}
-READER_ROLES = ALL_INSPECTIONS_ROLES | {Role.LEADER}
 LEVELS = ("district", "street")
-
-
-def can_read(user) -> bool:
-    return bool(user_roles(user) & READER_ROLES)
-
-
-def leader_region(user) -> Region | None:
-    """The region a leader-only user is scoped to; None when they see the whole city."""
-    roles = user_roles(user)
-    if roles & ALL_INSPECTIONS_ROLES or Role.LEADER not in roles:
-        return None
-    profile = getattr(user, "profile", None)
-    return profile.region if profile else None
 
 
 def _region_q(region: Region, prefix: str = "") -> Q:
@@ -65,15 +51,6 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     start = datetime(month.year, month.month, 1, tzinfo=tz)
     end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=tz)
     return start, end
-
-
-def parse_month(text: str) -> date | None:
-    """'YYYY-MM' → the first of that month; None for anything else."""
-    try:
-        year, month = (int(part) for part in (text or "").strip().split("-"))
-        return date(year, month, 1)
-    except (TypeError, ValueError):
-        return None
 
 
 def monthly_sanitation_scores(month: date, level: str = "district", within: Region | None = None) -> list[dict]:

@@ -21,41 +21,14 @@ from django.utils.translation import gettext as _
 
 from cases.errors import CaseError
 from org.models import Region
-from org.roles import Role
-from org.selectors import user_roles
+from sanitation.access import may_edit as may_enter
 from sanitation.models import DailyTonnage, SortingCommunity, SortingMonth, WasteType
-
-# Who keeps the records, and who may read them (DOMAIN.md §2).
-ENTRY_ROLES = frozenset({Role.ASSESSOR, Role.ADMIN})
-CITYWIDE_READERS = frozenset({Role.ASSESSOR, Role.ADMIN, Role.DISPATCHER, Role.SHIFT_LEADER})
-READ_ROLES = CITYWIDE_READERS | {Role.LEADER}
 
 COUNT_FIELDS = ("households", "participating", "surveyed", "aware", "checked", "correct")
 # (part, whole): the part can never exceed the whole; the error goes on the part.
 BOUNDS = (("participating", "households"), ("aware", "surveyed"), ("correct", "checked"))
 MAX_COUNT = 1_000_000
 MAX_TONNES = Decimal("999999.99")
-
-
-def may_enter(user) -> bool:
-    return bool(user_roles(user) & ENTRY_ROLES)
-
-
-def may_read(user) -> bool:
-    return bool(user_roles(user) & READ_ROLES)
-
-
-def read_scope(user) -> Region | None:
-    """The region a reader is confined to; None means the whole city.
-
-    Leaders see the region of their staff profile (DOMAIN.md §2); the roles that
-    keep or use city-wide data (assessor, admin, dispatcher, shift leader) see all.
-    """
-    roles = user_roles(user)
-    if roles & CITYWIDE_READERS or Role.LEADER not in roles:
-        return None
-    profile = getattr(user, "profile", None)
-    return profile.region if profile is not None else None
 
 
 def community_scope_q(region: Region | None, prefix: str = "") -> Q:
@@ -72,17 +45,6 @@ def community_scope_q(region: Region | None, prefix: str = "") -> Q:
 
 def first_of_month(value: date) -> date:
     return value.replace(day=1)
-
-
-def parse_month(text: str) -> date | None:
-    """'2026-03' (an <input type=month>) or '2026-03-01' → date(2026, 3, 1); None if not a month."""
-    text = (text or "").strip()
-    try:
-        if len(text) == 7:
-            return date(int(text[:4]), int(text[5:7]), 1)
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _count(value, errors: dict, name: str) -> int | None:

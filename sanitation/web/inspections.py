@@ -29,15 +29,12 @@ from cases.models import Category
 from org.models import Region
 from org.roles import Role
 from org.selectors import region_by_id
+from sanitation.access import may_read as can_read
+from sanitation.access import parse_month
+from sanitation.access import read_scope as leader_region
 from sanitation.inspections import can_record, fault_to_case, inspection_record
 from sanitation.models import Inspection, InspectionFault, InspectionTemplate, PublicToilet, RoadSection
-from sanitation.selectors import (
-    can_read,
-    inspections_visible_to,
-    leader_region,
-    monthly_sanitation_scores,
-    parse_month,
-)
+from sanitation.selectors import inspections_visible_to, monthly_sanitation_scores
 
 PAGE_SIZE = 25
 TARGET_RESULTS = 10

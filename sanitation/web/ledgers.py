@@ -29,12 +29,12 @@ from org.models import Region, UnitGrid
 from org.roles import Role
 from org.selectors import region_by_id
 from sanitation import tasks
+from sanitation.access import may_edit as can_edit
+from sanitation.access import may_read as can_read
 from sanitation.excel import MAX_BYTES, apply_rows, check_workbook, export_workbook
 from sanitation.ledgers import (
     LEDGERS,
     Ledger,
-    can_edit,
-    can_read,
     display,
     filter_choices,
     filter_rows,

@@ -28,16 +28,10 @@ from cases.errors import CaseError
 from org.models import Region
 from org.roles import Role
 from sanitation import rates as figures
+from sanitation.access import may_edit as may_enter
+from sanitation.access import may_read, parse_month, read_scope
 from sanitation.models import DailyTonnage, SortingCommunity, SortingMonth, WasteType
-from sanitation.sorting import (
-    COUNT_FIELDS,
-    may_enter,
-    may_read,
-    parse_month,
-    read_scope,
-    sorting_months_record,
-    tonnage_record,
-)
+from sanitation.sorting import COUNT_FIELDS, sorting_months_record, tonnage_record
 
 PAGE_SIZE = 50
 LEVEL_LABELS = {
