@@ -120,6 +120,20 @@ class InspectionViewSet(
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
+def month_and_level(request, levels, level_message: str):
+    """``?month=YYYY-MM&level=…`` read, or a 400 naming each bad parameter."""
+    month = parse_month(request.query_params.get("month", ""))
+    level = request.query_params.get("level", "district")
+    errors = {}
+    if month is None:
+        errors["month"] = [_("月份格式应为 YYYY-MM。")]
+    if level not in levels:
+        errors["level"] = [level_message]
+    if errors:
+        raise ValidationError(errors)
+    return month, level
+
+
 class SanitationScoresView(APIView):
     """Monthly sanitation score per district or street: mean of the month's inspection scores."""
 
@@ -136,15 +150,7 @@ class SanitationScoresView(APIView):
         responses={200: ScoresSerializer, **ERROR_RESPONSES},
     )
     def get(self, request):
-        month = parse_month(request.query_params.get("month", ""))
-        level = request.query_params.get("level", "district")
-        errors = {}
-        if month is None:
-            errors["month"] = [_("月份格式应为 YYYY-MM。")]
-        if level not in ("district", "street"):
-            errors["level"] = [_("level 应为 district 或 street。")]
-        if errors:
-            raise ValidationError(errors)
+        month, level = month_and_level(request, ("district", "street"), _("level 应为 district 或 street。"))
         rows = monthly_sanitation_scores(month, level=level, within=leader_region(request.user))
         body = {"month": f"{month:%Y-%m}", "level": level, "results": rows}
         return Response(ScoresSerializer(body).data)
@@ -184,15 +190,7 @@ class SortingRatesView(APIView):
         responses={200: SortingRatesSerializer, **ERROR_RESPONSES},
     )
     def get(self, request):
-        month = parse_month(request.query_params.get("month", ""))
-        level = request.query_params.get("level", "district")
-        errors = {}
-        if month is None:
-            errors["month"] = [_("月份格式应为 YYYY-MM。")]
-        if level not in LEVELS:
-            errors["level"] = [_("level 应为 community、street、district 或 city。")]
-        if errors:
-            raise ValidationError(errors)
+        month, level = month_and_level(request, LEVELS, _("level 应为 community、street、district 或 city。"))
         rows, total = rates(month, level=level, within=leader_region(request.user))
         body = {
             "month": f"{month:%Y-%m}",
