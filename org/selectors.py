@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.auth.models import Group
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
+from django.db.models import OuterRef
 from django.utils.translation import gettext as _
 from shapely import STRtree
 from shapely.geometry import Point, shape
@@ -155,7 +157,10 @@ def with_staff(queryset, user_path: str = ""):
     prefix = f"{user_path}__" if user_path else ""
     queryset = queryset.select_related(*([user_path] if user_path else []), f"{prefix}profile")
     if connections[queryset.db].vendor == "postgresql":
-        queryset = queryset.annotate(role_names=ArrayAgg(f"{prefix}groups__name", default=[]))
+        # A subquery, not an aggregate: no GROUP BY over every column of the row.
+        user_id = f"{prefix}id" if user_path else "pk"
+        groups = Group.objects.filter(user=OuterRef(user_id)).order_by().values("name")
+        queryset = queryset.annotate(role_names=ArraySubquery(groups))
     return queryset
 
 
