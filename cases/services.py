@@ -58,6 +58,9 @@ PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 # --- numbers -----------------------------------------------------------------------
 
 
+MAX_DAILY_SEQUENCE = 99_999
+
+
 def next_case_number(day: date) -> str:
     """Date + 5-digit daily sequence, e.g. 2026112100042.
 
@@ -72,6 +75,9 @@ def next_case_number(day: date) -> str:
             [day],
         )
         sequence = cursor.fetchone()[0]
+    if sequence > MAX_DAILY_SEQUENCE:
+        # Five digits a day (DOMAIN.md §11): refuse clearly rather than store a longer number.
+        raise CaseError("state", _("今天的案件编号已经用完（每天最多 99999 个），请联系系统管理员。"))
     return f"{day:%Y%m%d}{sequence:05d}"
 
 

@@ -3,6 +3,8 @@
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from cases import services
 from cases.models import CaseNumberSequence
 from tests.cases.conftest import at, report_case
@@ -43,3 +45,26 @@ def test_next_case_number_counts_per_day_independently(db):
     assert services.next_case_number(first) == "2026010100001"
     assert services.next_case_number(second) == "2026010200001"
     assert services.next_case_number(first) == "2026010100002"
+
+
+def test_a_day_out_of_numbers_is_refused_clearly_not_stored_longer(world, frozen):
+    from rest_framework.test import APIClient
+
+    from cases.errors import CaseError
+    from cases.models import Case, CaseNumberSequence
+    from tests.cases.conftest import grid_point
+
+    day = datetime(2026, 11, 18).date()
+    CaseNumberSequence.objects.create(day=day, last=services.MAX_DAILY_SEQUENCE - 1)
+    assert services.next_case_number(day) == "2026111899999"
+    with pytest.raises(CaseError) as refused:
+        services.next_case_number(day)  # not "20261118100000"
+    assert refused.value.kind == "state"
+    client = APIClient()
+    client.force_authenticate(world.operator)
+    body = {"source": "public", "category": "01001", "description": "井盖破损", **grid_point(world.city, 0)}
+    with frozen(at("2026-11-18 10:00")):
+        response = client.post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 409
+    assert "编号" in response.json()["detail"]
+    assert not Case.objects.exists()
