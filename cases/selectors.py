@@ -109,6 +109,16 @@ def default_department(case: Case) -> Department | None:
     return next((d for d in order if d is not None), None)
 
 
+def inspector_scope_q(user) -> Q:
+    """Cases an inspector may verify or check: assigned to them by name, or
+    assigned to nobody by name and lying in one of their grids (DOMAIN.md §8).
+    The services' guard and the inspector's task list both use it."""
+    from org.models import UnitGrid
+
+    grids = UnitGrid.objects.filter(inspectors=user).values("id")
+    return Q(inspector_id=user.pk) | Q(inspector__isnull=True, grid_id__in=grids)
+
+
 def grid_inspector(case: Case):
     """The inspector assigned to the case's grid (the first by username), if any."""
     return case.grid.inspectors.filter(is_active=True).order_by("username").first()

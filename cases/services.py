@@ -38,7 +38,7 @@ from cases.models import (
 )
 from cases.photos import validate_photos
 from cases.rules import DEPARTMENT_ACTIONS, INSPECTOR_ACTIONS, RULES, step_label
-from cases.selectors import default_department, grid_inspector
+from cases.selectors import default_department, grid_inspector, inspector_scope_q
 from org.models import Department
 from org.roles import Role
 from org.selectors import OutsideManagedArea, locate_point, user_roles
@@ -311,9 +311,7 @@ def _guard_scope(action: str, case: Case, by, roles: set[str]) -> None:
         if not (profile and profile.department_id and profile.department_id == case.department_id):
             raise CaseError("permission", _("案件 %(number)s 不在你的部门。") % {"number": case.number})
     elif action in INSPECTOR_ACTIONS:
-        assigned = case.inspector_id == by.pk
-        in_grid = case.inspector_id is None and case.grid.inspectors.filter(pk=by.pk).exists()
-        if not (assigned or in_grid):
+        if not Case.objects.filter(inspector_scope_q(by), pk=case.pk).exists():
             raise CaseError("permission", _("案件 %(number)s 没有指派给你核实或核查。") % {"number": case.number})
     elif (
         action == "supervise"

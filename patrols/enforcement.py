@@ -77,7 +77,9 @@ def notice_issue(
     if not roles & {Role.INSPECTOR, Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN}:
         raise CaseError("permission", _("你没有开具三色单的权限。"))
     errors: dict[str, list[str]] = {}
-    if isinstance(category, str):
+    if category in (None, ""):
+        errors["category"] = [_("请选择违规类别。")]
+    elif isinstance(category, str):
         found = active_category(category.strip())
         if found is None:
             errors["category"] = [_("未知或已停用的违规类别：%(code)s。") % {"code": category}]

@@ -208,8 +208,6 @@ def _issue(request):
                     licence_no=values["licence_no"],
                     grid=_grid_at(lat, lng),
                 )
-            if not values["category"]:
-                raise CaseError.invalid({"category": _("请选择违规类别。")})
             notice = notice_issue(
                 by=request.user,
                 subject=subject,

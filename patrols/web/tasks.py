@@ -21,9 +21,9 @@ from cases.api import CasePaginator, case_queryset
 from cases.catalogue import category_by_id
 from cases.filters import order_cases
 from cases.models import Status
+from cases.selectors import inspector_scope_q
 from cases.web.actions import row_action_forms
 from cases.web.common import LIGHT_CLASSES, remaining_label
-from org.models import UnitGrid
 from org.roles import Role
 from org.selectors import grid_by_id
 from patrols.web.patrol import refused
@@ -34,10 +34,8 @@ KINDS = {"verify": Status.VERIFYING, "check": Status.CHECKING}
 
 
 def inspector_task_q(user) -> Q:
-    """The verify/check cases that are the inspector's to answer (the service's own scope)."""
-    grids = UnitGrid.objects.filter(inspectors=user).values("id")
-    mine = Q(inspector_id=user.pk) | Q(inspector__isnull=True, grid_id__in=grids)
-    return Q(status__in=list(KINDS.values())) & mine
+    """The verify/check cases that are the inspector's to answer (the services' own scope)."""
+    return Q(status__in=list(KINDS.values())) & inspector_scope_q(user)
 
 
 @login_required
