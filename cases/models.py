@@ -376,6 +376,12 @@ class Case(models.Model):
     dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     first_contact_at = models.DateTimeField(_("首次联系诉求人时间"), null=True, blank=True)
+    # For the hotline 响应率 (DOMAIN.md §7): judged when they happen, by the step
+    # limits of that moment, so that reports need no working-time arithmetic.
+    signed_in_time = models.BooleanField(_("按时签收"), null=True, blank=True, editable=False)
+    responded_in_time = models.BooleanField(
+        _("按时响应"), null=True, blank=True, editable=False, help_text=_("按时签收且 24 小时内联系诉求人")
+    )
     handled_at = models.DateTimeField(_("处置反馈时间"), null=True, blank=True, help_text=_("最近一次反馈"))
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("挂账时间"), null=True, blank=True)

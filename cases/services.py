@@ -496,6 +496,7 @@ def case_dispatch(*, case: Case, by, department: Department | str | None = None,
             raise CaseError.invalid({"department": _("无法自动确定处置部门，请选择一个部门。")})
         window = deadlines.handling_window(c, now)
         c.dispatched_at, c.signed_at = now, None
+        c.signed_in_time = c.responded_in_time = None
         c.deadline_started_at, c.deadline = now, window.deadline
         return {"department": c.department.code, "deadline": window.deadline.isoformat(), "default": chosen is None}
 
@@ -507,6 +508,8 @@ def case_sign(*, case: Case, by) -> Case:
 
     def apply(c: Case, now):
         c.signed_at = now
+        # The sign step's window is still on the case here (it moves on after apply).
+        c.signed_in_time = c.step_deadline is None or now <= c.step_deadline
 
     return _act("sign", case, by, apply=apply)
 
@@ -524,6 +527,12 @@ def case_contact_caller(*, case: Case, by, note: str, contacted_at: datetime | N
         moment = contacted_at or now
         if c.first_contact_at is None or moment < c.first_contact_at:
             c.first_contact_at = moment
+        # 响应 (DOMAIN.md §7): signed in time and the caller reached within the
+        # contact limit of the dispatch.
+        contact_limit = timedelta(hours=float(deadlines.step_limits()["contact"][0]))
+        c.responded_in_time = bool(
+            c.signed_in_time and c.dispatched_at and c.first_contact_at <= c.dispatched_at + contact_limit
+        )
         return {"contacted_at": moment.isoformat()}
 
     return _act(

@@ -28,6 +28,25 @@ BEAT_SCHEDULE = {
         "task": "patrols.tasks.mark_missed_tasks",
         "schedule": crontab(minute="*/15"),
     },
+    # Every minute: recompute the statistics of cases that changed and whose
+    # refresh was lost (the queue is in the database, so nothing is missed for
+    # long); each change also asks for a refresh within seconds by itself.
+    "reports-refresh": {
+        "task": "reports.tasks.refresh_stats",
+        "schedule": 60.0,
+    },
+    # Every 5 minutes: open cases by light (lights turn with time, not only with
+    # actions), for the dashboards' overdue chart and map.
+    "reports-open-cases": {
+        "task": "reports.tasks.refresh_open_cases",
+        "schedule": crontab(minute="*/5"),
+    },
+    # 00:20 every day: freeze the monthly ranking of a month whose settle period
+    # (month end + 3 days by default) ended at midnight.
+    "reports-freeze": {
+        "task": "reports.tasks.freeze_assessments",
+        "schedule": crontab(hour=0, minute=20),
+    },
     # Every minute: proves to the health check that beat and a worker are alive.
     "heartbeat": {
         "task": "citymgmt.tasks.heartbeat",

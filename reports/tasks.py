@@ -1,0 +1,43 @@
+"""Celery tasks of the reports app: thin, idempotent, safe with two workers."""
+
+from celery import shared_task
+from django.core.cache import cache
+
+from reports import assessment, stats
+
+# Changes within this many seconds are taken together by one refresh.
+REFRESH_DELAY_SECONDS = 2
+_QUEUED_KEY = "reports:refresh-queued"
+
+
+def request_refresh() -> None:
+    """Asks for a refresh unless one is already on its way (after commit)."""
+    if cache.add(_QUEUED_KEY, 1, timeout=REFRESH_DELAY_SECONDS):
+        refresh_stats.apply_async(countdown=REFRESH_DELAY_SECONDS)
+
+
+@shared_task(acks_late=True)
+def refresh_stats() -> dict[str, int]:
+    """Drains the queue of changed cases, recomputing only the filing month ×
+    street blocks they touch. Run by request after a change and by beat."""
+    total = {"changes": 0, "blocks": 0, "months": 0}
+    while True:
+        done = stats.drain()
+        if not done["changes"]:
+            return total
+        for key, value in done.items():
+            total[key] += value
+
+
+@shared_task(acks_late=True)
+def refresh_open_cases() -> int:
+    """Open cases by light now: lights change with time, not only with actions."""
+    rows = stats.refresh_open_cases()
+    stats.bump_version()
+    return rows
+
+
+@shared_task(acks_late=True)
+def freeze_assessments() -> list[str]:
+    """Freezes the months whose settle period is over (DOMAIN.md §7)."""
+    return [month.strftime("%Y-%m") for month in assessment.freeze_due_months()]

@@ -1,0 +1,10 @@
+"""Pages of the reports app under /reports/ (namespace "reports")."""
+
+from django.urls import include, path
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", include("reports.web.urls_dashboard")),
+    path("bulletins/", include("reports.web.urls_bulletins")),
+]
