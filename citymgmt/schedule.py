@@ -47,6 +47,11 @@ BEAT_SCHEDULE = {
         "task": "reports.tasks.freeze_assessments",
         "schedule": crontab(hour=0, minute=20),
     },
+    # 06:30 every day: 每日一通报 for yesterday, ready before the morning meeting.
+    "reports-daily-bulletin": {
+        "task": "reports.tasks.daily_bulletin",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Every minute: proves to the health check that beat and a worker are alive.
     "heartbeat": {
         "task": "citymgmt.tasks.heartbeat",

@@ -17,7 +17,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/reports/", include("reports.urls")),
+    path("api/v1/reports/", include("reports.urls", namespace="reports-api")),
     path("api/v1/", include("cases.urls", namespace="api")),
     path("work/", include("cases.web.urls")),
     path("patrols/", include("patrols.web.urls")),

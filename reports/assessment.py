@@ -90,13 +90,9 @@ def ranked_rows(
             "missing": list(result.missing),
             "reweighted": result.reweighted,
         }
-        ranked.append(
-            Ranked(code, result.score, unit_rates["on_time_closure_rate"], unit_rates["closure_rate"])
-        )
+        ranked.append(Ranked(code, result.score, unit_rates["on_time_closure_rate"], unit_rates["closure_rate"]))
     for unit in rank(ranked, board_size=scheme.board_size, previous=previous):
-        rows[unit.code].update(
-            rank=unit.rank, rank_change=unit.rank_change, red_flag=unit.red_flag, board=unit.board
-        )
+        rows[unit.code].update(rank=unit.rank, rank_change=unit.rank_change, red_flag=unit.red_flag, board=unit.board)
     return sorted(rows.values(), key=lambda r: (r["rank"] is None, r["rank"] or 0, r["code"]))
 
 

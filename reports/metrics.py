@@ -94,16 +94,23 @@ def score(
         "satisfaction": unit_rates.get("hotline_satisfaction_rate"),
         "sanitation": None if sanitation is None else Decimal(sanitation) / 100,
     }
-    considered = [c for c in COMPONENTS if with_sanitation or c != "sanitation"]
-    considered = [c for c in considered if weights.get(c)]
+    considered = {c: values[c] for c in COMPONENTS if with_sanitation or c != "sanitation"}
+    value, missing = weighted(considered, weights)
+    return Score(value, missing, bool(missing) or not with_sanitation)
+
+
+def weighted(values: dict[str, Decimal | None], weights: dict[str, Decimal]) -> tuple[Decimal | None, tuple[str, ...]]:
+    """Σ weight × value (values 0–1) scaled to 100 over the components that have
+    a value: a missing one is re-weighted over the rest (DOMAIN.md §7). Gives
+    the score (2 decimals, None when nothing has a value) and what was missing."""
+    considered = [c for c in values if weights.get(c)]
     present = [c for c in considered if values[c] is not None]
     missing = tuple(c for c in considered if values[c] is None)
-    total_weight = sum((weights[c] for c in present), Decimal(0))
+    total_weight = sum((Decimal(weights[c]) for c in present), Decimal(0))
     if not present or not total_weight:
-        return Score(None, missing, bool(missing))
-    points = sum((weights[c] * values[c] for c in present), Decimal(0))
-    value = (points * 100 / total_weight).quantize(TWO, rounding=ROUND_HALF_UP)
-    return Score(value, missing, bool(missing) or not with_sanitation)
+        return None, missing
+    points = sum((Decimal(weights[c]) * Decimal(values[c]) for c in present), Decimal(0))
+    return (points * 100 / total_weight).quantize(TWO, rounding=ROUND_HALF_UP), missing
 
 
 @dataclass

@@ -98,6 +98,9 @@ class CaseChange(models.Model):
     case_id = models.BigIntegerField()
     changed_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"case {self.case_id}"
+
 
 class Block(models.Model):
     """One filing month × street: what the tasks recompute and lock."""
@@ -109,12 +112,18 @@ class Block(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "street"], name="report_block_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} street {self.street_id}"
+
 
 class StatsMonth(models.Model):
     """A month of figures: when they were last computed (the as_of of live figures)."""
 
     month = models.DateField(primary_key=True)
     computed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
 
 
 class Cell(Counts):
@@ -128,6 +137,9 @@ class Cell(Counts):
     class Meta:
         indexes = [models.Index(fields=["month", "street"], name="report_cell_block")]
 
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} street {self.street_id} department {self.department_id}"
+
 
 class CategoryMonth(models.Model):
     month = models.DateField()
@@ -139,6 +151,9 @@ class CategoryMonth(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["month", "street"], name="report_category_block")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} street {self.street_id} category {self.category_id}"
 
 
 class GridMonth(models.Model):
@@ -154,6 +169,9 @@ class GridMonth(models.Model):
             models.Index(fields=["month", "street"], name="report_grid_block"),
             models.Index(fields=["month", "-filed"], name="report_grid_hot"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} grid {self.grid_id}"
 
 
 class Figure(Counts):
@@ -184,6 +202,9 @@ class Figure(Counts):
             models.Index(fields=["level", "unit_id", "dimension", "month"], name="report_figure_trend"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.level} {self.unit_id} {self.dimension} {self.key}"
+
 
 class OpenCases(models.Model):
     """Open cases now, by grid × department × light (for the overdue chart and the map)."""
@@ -196,6 +217,9 @@ class OpenCases(models.Model):
     open = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"grid {self.grid_id} department {self.department_id} {self.light}"
 
 
 def _weight(name: str, default: int) -> models.DecimalField:
@@ -275,10 +299,11 @@ class Ranking(Counts):
     reweighted = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["assessment", "level", "unit_id"], name="report_ranking_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["assessment", "level", "unit_id"], name="report_ranking_unique")]
         ordering = ["level", "rank", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.code} #{self.rank}"
 
 
 class AssessmentChange(models.Model):
@@ -294,3 +319,22 @@ class AssessmentChange(models.Model):
         verbose_name = _("考评重算记录")
         verbose_name_plural = _("考评重算记录")
         ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class DailyBulletin(models.Model):
+    """每日一通报 of one day (DOMAIN.md §7): generated each morning for yesterday."""
+
+    day = models.DateField(_("日期"), unique=True)
+    generated_at = models.DateTimeField(_("生成时间"))
+    content = models.JSONField(_("内容"), default=dict)
+
+    class Meta:
+        verbose_name = _("每日通报")
+        verbose_name_plural = _("每日通报")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

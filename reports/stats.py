@@ -34,7 +34,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.models import OPEN_STATUSES, Case, overdue_q
-from reports.models import COUNTS, Block, CaseChange, Cell, CategoryMonth, Figure, GridMonth, OpenCases, StatsMonth
+from reports.models import COUNTS, Block, CaseChange, CategoryMonth, Cell, Figure, GridMonth, OpenCases, StatsMonth
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,12 @@ def _insert_sql(where: str) -> list[str]:
 # (level, unit column of Cell, dimension, key column of Cell)
 ROLLUPS = [
     (level, unit, dimension, key)
-    for level, unit in (("city", "0"), ("district", "district_id"), ("street", "street_id"), ("department", "department_id"))
+    for level, unit in (
+        ("city", "0"),
+        ("district", "district_id"),
+        ("street", "street_id"),
+        ("department", "department_id"),
+    )
     for dimension, key in (("all", "''"), ("channel", "channel_group"), ("major", "major_id"))
 ]
 

@@ -8,6 +8,7 @@ from reports import assessment, stats
 # Changes within this many seconds are taken together by one refresh.
 REFRESH_DELAY_SECONDS = 2
 _QUEUED_KEY = "reports:refresh-queued"
+MAX_ROUNDS = 20
 
 
 def request_refresh() -> None:
@@ -21,12 +22,15 @@ def refresh_stats() -> dict[str, int]:
     """Drains the queue of changed cases, recomputing only the filing month ×
     street blocks they touch. Run by request after a change and by beat."""
     total = {"changes": 0, "blocks": 0, "months": 0}
-    while True:
+    # Bounded, so a steady stream of changes cannot keep one task running for
+    # ever; whatever is left waits for the next request or beat.
+    for _round in range(MAX_ROUNDS):
         done = stats.drain()
         if not done["changes"]:
-            return total
+            break
         for key, value in done.items():
             total[key] += value
+    return total
 
 
 @shared_task(acks_late=True)
@@ -41,3 +45,11 @@ def refresh_open_cases() -> int:
 def freeze_assessments() -> list[str]:
     """Freezes the months whose settle period is over (DOMAIN.md §7)."""
     return [month.strftime("%Y-%m") for month in assessment.freeze_due_months()]
+
+
+@shared_task(acks_late=True)
+def daily_bulletin() -> str:
+    """每日一通报 for yesterday (idempotent: a rerun rewrites the same day)."""
+    from reports.bulletins import generate_daily
+
+    return generate_daily().day.isoformat()

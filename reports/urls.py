@@ -1,3 +1,11 @@
 """REST API of the reports app under /api/v1/reports/ (DOMAIN.md §11)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reports.api import MonthlyReportView
+
+app_name = "reports-api"
+
+urlpatterns = [
+    path("monthly/", MonthlyReportView.as_view(), name="monthly"),
+]

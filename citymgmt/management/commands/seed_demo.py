@@ -9,13 +9,14 @@ from cases.catalogue import load_categories
 from org import demo
 from org.services import sync_work_calendar
 from patrols import demo as patrols_demo
+from reports import demo as reports_demo
 from sanitation import demo as sanitation_demo
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo city (示范市): territory, departments, categories, calendar, demo users "
-        "and six months of case history."
+        "six months of case history, sanitation and patrol records, and their statistics."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +41,8 @@ class Command(BaseCommand):
         ]
         if cases:
             steps.append(("patrols", patrols_demo.seed_patrols))
+        # Last: the figures read the cases, and the ranking the sanitation scores.
+        steps.append(("reports", reports_demo.seed_reports))
         for label, step in steps:
             t0 = time.monotonic()
             result = step()
