@@ -68,6 +68,7 @@ WORKSPACE_LINKS: dict[str, list[tuple[str, str, str]]] = {
         (_("申请审批"), "work:approvals", "bi-clipboard-check"),
         (_("回访"), "work:callbacks", "bi-telephone-outbound"),
         (_("巡查排班"), "patrols:plan", "bi-calendar-week"),
+        (_("每日通报"), "reports:bulletin_list", "bi-newspaper"),
     ],
     Role.DISPATCHER: [
         (_("派遣工作台"), "work:queue", "bi-send"),
@@ -75,6 +76,8 @@ WORKSPACE_LINKS: dict[str, list[tuple[str, str, str]]] = {
         (_("巡查排班"), "patrols:plan", "bi-calendar-week"),
         (_("巡查路线"), "patrols:routes", "bi-signpost-split"),
         (_("巡查统计"), "patrols:figures", "bi-bar-chart"),
+        (_("每日通报"), "reports:bulletin_list", "bi-newspaper"),
+        (_("岗位考评"), "reports:staff", "bi-person-badge"),
     ],
     Role.INSPECTOR: [
         (_("今日巡查"), "patrols:today", "bi-geo-alt"),
@@ -82,6 +85,10 @@ WORKSPACE_LINKS: dict[str, list[tuple[str, str, str]]] = {
         (_("三色单"), "patrols:notices", "bi-card-text"),
     ],
     Role.LEADER: [
+        (_("领导驾驶舱"), "reports:dashboard", "bi-speedometer2"),
+        (_("每日通报"), "reports:bulletin_list", "bi-newspaper"),
+        (_("月度考评汇总"), "reports:bulletin_monthly", "bi-trophy"),
+        (_("岗位考评"), "reports:staff", "bi-person-badge"),
         (_("巡查统计"), "patrols:figures", "bi-bar-chart"),
         (_("环卫考评月度得分"), "sanitation:scores", "bi-award"),
         (_("垃圾分类"), "sanitation:sorting_rates", "bi-pie-chart"),
@@ -101,6 +108,8 @@ WORKSPACE_LINKS: dict[str, list[tuple[str, str, str]]] = {
     Role.ADMIN: [
         (_("案件队列"), "work:queue", "bi-list-check"),
         (_("申请审批"), "work:approvals", "bi-clipboard-check"),
+        (_("领导驾驶舱"), "reports:dashboard", "bi-speedometer2"),
+        (_("月度考评汇总"), "reports:bulletin_monthly", "bi-trophy"),
     ],
 }
 
@@ -112,14 +121,8 @@ START_PAGES: dict[str, list] = {
     Role.HANDLER: [],
     Role.INSPECTOR: [],
     Role.ASSESSOR: [],
-    Role.LEADER: [
-        _("领导驾驶舱：区县排名、结案率趋势、流动红旗"),
-        _("每日通报与月度考评"),
-    ],
-    Role.ADMIN: [
-        _("基础数据：行政区划、单元网格、处置部门"),
-        _("人员与角色、工作日历、考评方案"),
-    ],
+    Role.LEADER: [],
+    Role.ADMIN: [],
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from org.models import Region
 from org.roles import Role
-from org.selectors import user_roles
+from org.selectors import region_by_id, user_roles
 
 CITYWIDE_READERS = frozenset({Role.ADMIN, Role.SHIFT_LEADER, Role.DISPATCHER})
 READ_ROLES = CITYWIDE_READERS | {Role.LEADER}
@@ -25,7 +25,8 @@ def read_scope(user) -> Region | None:
     if roles & CITYWIDE_READERS or Role.LEADER not in roles:
         return None
     profile = getattr(user, "profile", None)
-    return profile.region if profile is not None else None
+    region = region_by_id(profile.region_id) if profile is not None and profile.region_id else None
+    return None if region is None or region.level == "city" else region
 
 
 def region_ids_within(region: Region | None, level: str) -> set[int] | None:
@@ -42,5 +43,5 @@ def region_ids_within(region: Region | None, level: str) -> set[int] | None:
     # A street or community leader: the district or street that holds them.
     ancestor = region
     while ancestor is not None and ancestor.level != level:
-        ancestor = ancestor.parent
+        ancestor = region_by_id(ancestor.parent_id) if ancestor.parent_id else None
     return {ancestor.id} if ancestor is not None else set()

@@ -188,6 +188,7 @@ def freeze(month: date, *, now: datetime | None = None) -> AssessmentMonth | Non
         for row in rows:
             row.assessment = assessment
         Ranking.objects.bulk_create(rows)
+        stats.bump_version()
     log.info("froze the assessment of %s as of %s", month.strftime("%Y-%m"), as_of.isoformat())
     return assessment
 
@@ -230,6 +231,7 @@ def recompute_frozen(month: date, *, by, reason: str) -> AssessmentChange:
         Ranking.objects.bulk_create(rows)
         assessment.scheme_year = scheme_for(month).year
         assessment.save(update_fields=["scheme_year"])
+        stats.bump_version()
         change = AssessmentChange.objects.create(
             assessment=assessment, changed_by=by, changed_at=timezone.now(), reason=reason, differences=differences
         )

@@ -2,7 +2,10 @@
 
 The queue lists open cases by stage, with the filters of the case API
 (``cases.filters.CaseFilter``) kept in the URL, so a dashboard can link to
-``/work/queue/?stage=overdue&district=339901``. Rows come from
+``/work/queue/?stage=overdue&district=339901``; ``state=all`` lists closed
+(and rejected, voided) cases too, so a month's cohort can be shown whole
+(``state=all&status=closed&filed_after=…``). Leaders read the queue of their
+region (``Case.objects.visible_to``) without the bulk actions. Rows come from
 ``cases.api.case_queryset`` (scoped, light annotated, nothing joined) through
 ``CasePaginator``; names come from the process's reference copies, so a page
 costs the same few queries whatever its size. What a row may do is
@@ -33,7 +36,18 @@ from cases import clock
 from cases.api import CasePaginator, case_queryset
 from cases.catalogue import category_by_id
 from cases.filters import DEFAULT_ORDERING, CaseFilter, order_cases
-from cases.models import ALL_CASES_ROLES, OPEN_STATUSES, Case, CaseRequest, Category, Light, Source, Urgency, overdue_q
+from cases.models import (
+    ALL_CASES_ROLES,
+    OPEN_STATUSES,
+    Case,
+    CaseRequest,
+    Category,
+    Light,
+    Source,
+    Status,
+    Urgency,
+    overdue_q,
+)
 from cases.rules import RULES
 from cases.selectors import available_actions
 from cases.web.actions import action_label, department_choices, inspector_choices, run_action
@@ -44,6 +58,8 @@ from org.selectors import department_by_id, region_by_id, user_roles
 
 # The command-centre roles that work from the queue (DOMAIN.md §2).
 QUEUE_ROLES = {Role.OPERATOR, Role.SHIFT_LEADER, Role.DISPATCHER, Role.ADMIN}
+# Who may read the list: leaders follow a dashboard's figures to the cases behind them.
+QUEUE_READ_ROLES = QUEUE_ROLES | {Role.LEADER}
 PAGE_SIZE = 20
 POLL_SECONDS = 15
 # What the queue may do to many rows at once (issue 4); each row still goes
@@ -83,19 +99,28 @@ STAGES: list[Stage] = [
     Stage("overdue", gettext_lazy("超期"), overdue_q),
 ]
 STAGES_BY_KEY = {stage.key: stage for stage in STAGES}
+ALL_CASES_LABEL = gettext_lazy("全部案件")
 STEP_ORDERED_STAGES = {"accept", "file", "dispatch"}
 DEFAULT_STAGE = "all"
+# Filters a link may carry that the filter form has no field for (kept as hidden inputs).
+HIDDEN_FILTERS = ("status", "grid", "overdue", "filed_after", "filed_before")
 TRUE_VALUES = {"1", "true", "on", "yes"}
 
 
-def _require_queue_role(user) -> None:
-    if not user_roles(user) & QUEUE_ROLES:
+def _require_queue_role(user, roles=QUEUE_ROLES) -> None:
+    if not user_roles(user) & roles:
         raise PermissionDenied(_("只有受理员、值班长和派遣员可以使用派遣工作台。"))
 
 
+def _state(data: QueryDict) -> str:
+    """state=open (the default): open cases only; state=all: every case the filters select."""
+    return "all" if data.get("state") == "all" else "open"
+
+
 def open_cases(base, data: QueryDict):
-    """Open cases of ``base`` narrowed by the supervision switch, which CaseFilter lacks."""
-    queryset = base.filter(status__in=OPEN_STATUSES)
+    """Open cases of ``base`` (every case with ``state=all``) narrowed by the
+    supervision switch, which CaseFilter lacks."""
+    queryset = base if _state(data) == "all" else base.filter(status__in=OPEN_STATUSES)
     if data.get("supervision", "").lower() in TRUE_VALUES:
         queryset = queryset.filter(supervision_level__gt=0)
     return queryset
@@ -166,10 +191,19 @@ def queue_context(request) -> dict:
     paginator = CasePaginator(cases, PAGE_SIZE)
     page = paginator.get_page(data.get("page"))
     rows = [_row(case, user, now) for case in page.object_list]
+    state = _state(data)
     return {
         "stage": stage,
+        "state": state,
+        "state_query": _without(data, "state", "stage", "page"),
+        "may_act": bool(user_roles(user) & QUEUE_ROLES),
         "tabs": [
-            {"key": s.key, "label": s.label, "count": counts[s.key], "query": _without(data, "stage", "page")}
+            {
+                "key": s.key,
+                "label": ALL_CASES_LABEL if state == "all" and s.key == "all" else s.label,
+                "count": counts[s.key],
+                "query": _without(data, "stage", "page"),
+            }
             for s in STAGES
         ],
         "rows": rows,
@@ -208,14 +242,39 @@ def filter_choices() -> dict:
     }
 
 
+def _hidden_filter_notes(data: QueryDict) -> list[tuple[str, str]]:
+    """The link's filters the form does not show, said in words above the rows."""
+    labels = {
+        "status": _("状态"),
+        "grid": _("网格"),
+        "overdue": _("超期"),
+        "filed_after": _("立案不早于"),
+        "filed_before": _("立案不晚于"),
+    }
+    statuses = dict(Status.choices)
+    notes = []
+    for name in HIDDEN_FILTERS:
+        value = data.get(name, "")
+        if not value:
+            continue
+        if name == "status":
+            value = "、".join(str(statuses.get(code, code)) for code in value.split(","))
+        elif name == "overdue":
+            value = _("是") if value == "true" else _("否")
+        notes.append((labels[name], value))
+    return notes
+
+
 @login_required
 @require_GET
 def queue(request):
-    _require_queue_role(request.user)
+    _require_queue_role(request.user, QUEUE_READ_ROLES)
     context = queue_context(request)
     context |= {
         "choices": filter_choices(),
         "values": request.GET,
+        "hidden_filters": [(name, request.GET[name]) for name in HIDDEN_FILTERS if request.GET.get(name)],
+        "hidden_filter_notes": _hidden_filter_notes(request.GET),
         "bulk_actions": [(name, action_label(name)) for name in BULK_ACTIONS],
         "inspectors": inspector_choices(),
     }
@@ -226,7 +285,7 @@ def queue(request):
 @require_GET
 def queue_rows(request):
     """The rows and pager, with the tab counts swapped out of band (htmx polling)."""
-    _require_queue_role(request.user)
+    _require_queue_role(request.user, QUEUE_READ_ROLES)
     return render(request, "cases/_queue_rows.html", queue_context(request) | {"oob": True})
 
 

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""The leader dashboard (领导驾驶舱): the page and its chart data."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reports.web import dashboard
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("data/<str:part>/", dashboard.dashboard_data, name="dashboard_data"),
+]

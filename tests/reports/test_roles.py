@@ -8,7 +8,8 @@ from django.urls import reverse
 from cases import services
 from cases.models import Status
 from reports.roles import _compute
-from tests.cases.conftest import at, case_in, catalogue, frozen, media_root, offices, report_case, world  # noqa: F401
+from tests.cases.conftest import *  # noqa: F403
+from tests.cases.conftest import at, case_in, report_case
 
 NOVEMBER = date(2026, 11, 1)
 

@@ -130,7 +130,7 @@ def test_it_finds_a_case_by_number_and_by_phone_for_those_who_may_see_callers(cl
 
 def test_it_refuses_people_outside_the_command_centre(client, world):
     assert get(client, world.handler_a).status_code == 403
-    assert get(client, world.leader, url=ROWS).status_code == 403
+    assert get(client, world.leader, url=APPROVALS).status_code == 403  # leaders read the queue, nothing more
     assert get(client, world.inspector, url=APPROVALS).status_code == 403
     client.logout()
     assert client.get(QUEUE).status_code == 302  # to the login page
