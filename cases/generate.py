@@ -70,6 +70,7 @@ CASE_COLUMNS = [
     "step_started_at", "step_yellow_at", "step_deadline", "yellow_noticed_for", "red_noticed_for", "escalated_for",
     "rework_count", "delay_count", "return_count", "supervision_level", "duplicate_of_id", "hotline_ticket_no",
     "hotline_type", "caller_name", "caller_phone", "satisfaction", "resolved", "created_at", "updated_at",
+    "signed_in_time", "responded_in_time",
 ]  # fmt: skip
 EVENT_COLUMNS = ["case_id", "action", "actor_id", "from_status", "to_status", "comment", "data", "step_deadline"]
 EVENT_COLUMNS += ["created_at"]
@@ -318,6 +319,12 @@ class _Generator:
         signed = clock.add(dispatched, np.where(slow_sign, rng.uniform(1.1, 3.5, n), rng.uniform(0.05, 0.95, n)) * HOUR)
         late_contact = U(n) < 0.08
         contacted = np.where(src["hotline"], self.office(signed, 15, np.where(late_contact, 2400, 360)), NAN)
+        # As case_sign and case_contact_caller judge them: signed within the sign
+        # step's window of the (last) dispatch; the caller reached within the
+        # contact limit (natural hours) of it by a case signed in time.
+        sign_in_time = signed <= self.window(dispatched, ref.steps["sign"])[1]
+        contact_hours = float(step_limits()["contact"][0])
+        respond_in_time = sign_in_time & (contacted <= dispatched + contact_hours * HOUR)
         delayed = np.isfinite(dispatched) & (U(n) < 0.05)
         delay_decided = self.point(dispatched, deadline, limit_working, 0.6)
         deadline = np.where(delayed, clock.add(deadline, rng.integers(1, 4, n) * clock.day_seconds), deadline)
@@ -452,6 +459,10 @@ class _Generator:
         delayed = (delayed & (v["delay_decided"] <= self.end_ts)).tolist()
         returned = (returned & v["on_desk"]).tolist()
         supervision = v["supervision"].tolist()
+        signed_now = np.isfinite(v["signed"]) & (v["signed"] <= self.end_ts)
+        contacted_now = np.isfinite(v["contacted"]) & (v["contacted"] <= self.end_ts)
+        signed_in_time = np.where(signed_now, v["sign_in_time"], None).tolist()
+        responded_in_time = np.where(contacted_now, v["respond_in_time"], None).tolist()
         self_handled = v["self_handled"].tolist()
         voided_early = (v["void_early"] & (v["status"] == S[Status.VOIDED])).tolist()
         urgent = v["urgent"].tolist()
@@ -481,7 +492,7 @@ class _Generator:
                 int(rework[k]), int(delayed[k]), int(returned[k]), supervision[k], duplicate_of,
                 f"GD{ids[k] % 10**10:010d}" if hotline else "", hotline_types[k] if hotline else "",
                 _caller(ids[k]) if citizen[k] else "", _phone(ids[k]) if citizen[k] else "",
-                satisfied, resolved, t["reported"][k], t["updated"][k],
+                satisfied, resolved, t["reported"][k], t["updated"][k], signed_in_time[k], responded_in_time[k],
             ))  # fmt: skip
             events.append((ids[k], "report", reporter[k], "", Status.REPORTED, "", f'{{"source": "{src}"}}',
                            accept_due[k], t["reported"][k]))  # fmt: skip

@@ -179,7 +179,7 @@ def freeze(month: date, *, now: datetime | None = None) -> AssessmentMonth | Non
     if as_of > now:
         return None
     with transaction.atomic():
-        stats._lock_month(month)
+        stats.lock_figures()
         existing = AssessmentMonth.objects.filter(month=month).first()
         if existing:
             return existing
@@ -211,7 +211,7 @@ def recompute_frozen(month: date, *, by, reason: str) -> AssessmentChange:
     if not reason:
         raise ValueError("a reason is required")
     with transaction.atomic():
-        stats._lock_month(month)
+        stats.lock_figures()
         assessment = AssessmentMonth.objects.select_for_update().get(month=month)
         before = {(r.level, r.code): r for r in assessment.rows.all()}
         rows = _frozen_rows(month, assessment.as_of)

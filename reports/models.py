@@ -5,10 +5,10 @@ date (``reports.stats``); every page and API of the reports app reads them.
 
 - ``CaseChange`` is the queue of changed case ids, written in the transaction of
   the change itself (a transactional outbox), drained by ``refresh_stats``.
-- ``Block`` is one filing month × street: the unit the tasks recompute, and
-  the row they lock so that two workers never write the same figures at once.
+- ``StatsLock`` is the row a refresh or rebuild locks, so that two workers
+  never write the figures at once.
 - ``Cell`` holds the counts of one month × street × department × channel group
-  × major class; ``CategoryMonth`` and ``GridMonth`` the top categories and the
+  × category; ``CategoryMonth`` and ``GridMonth`` the top categories and the
   grid heat; ``Figure`` the roll-ups a page reads (city, district, street and
   department × all, channel group and major class).
 - ``OpenCases`` is the count of open cases now by grid × department × light.
@@ -66,22 +66,24 @@ CHANNEL_GROUP_OF = {
 
 
 class Counts(models.Model):
-    """The §7 counts, shared by every table that holds them."""
+    """The §7 counts, shared by every table that holds them. Plain integers:
+    the refresh adds differences by upsert, and PostgreSQL checks a CHECK
+    constraint on the proposed row (a negative difference) before the conflict."""
 
-    filed = models.PositiveIntegerField(_("立案数"), default=0)
-    closed = models.PositiveIntegerField(_("结案数"), default=0)
-    closed_on_time = models.PositiveIntegerField(_("按期结案数"), default=0)
-    handled = models.PositiveIntegerField(_("处置数"), default=0)
-    handled_on_time = models.PositiveIntegerField(_("按期处置数"), default=0)
-    rework = models.PositiveIntegerField(_("返工数"), default=0)
-    delayed = models.PositiveIntegerField(_("延期案件数"), default=0)
-    dispatched = models.PositiveIntegerField(_("派遣数"), default=0)
-    returned = models.PositiveIntegerField(_("回退数"), default=0)
-    hotline_dispatched = models.PositiveIntegerField(_("热线派遣数"), default=0)
-    hotline_responded = models.PositiveIntegerField(_("热线按时响应数"), default=0)
-    callbacks = models.PositiveIntegerField(_("回访数"), default=0)
-    callbacks_resolved = models.PositiveIntegerField(_("回访已解决数"), default=0)
-    callbacks_satisfied = models.PositiveIntegerField(_("回访满意数"), default=0)
+    filed = models.IntegerField(_("立案数"), default=0)
+    closed = models.IntegerField(_("结案数"), default=0)
+    closed_on_time = models.IntegerField(_("按期结案数"), default=0)
+    handled = models.IntegerField(_("处置数"), default=0)
+    handled_on_time = models.IntegerField(_("按期处置数"), default=0)
+    rework = models.IntegerField(_("返工数"), default=0)
+    delayed = models.IntegerField(_("延期案件数"), default=0)
+    dispatched = models.IntegerField(_("派遣数"), default=0)
+    returned = models.IntegerField(_("回退数"), default=0)
+    hotline_dispatched = models.IntegerField(_("热线派遣数"), default=0)
+    hotline_responded = models.IntegerField(_("热线按时响应数"), default=0)
+    callbacks = models.IntegerField(_("回访数"), default=0)
+    callbacks_resolved = models.IntegerField(_("回访已解决数"), default=0)
+    callbacks_satisfied = models.IntegerField(_("回访满意数"), default=0)
 
     class Meta:
         abstract = True
@@ -97,23 +99,24 @@ class CaseChange(models.Model):
     # No foreign key: the queue must never block or be blocked by case writes.
     case_id = models.BigIntegerField()
     changed_at = models.DateTimeField(auto_now_add=True)
+    # What the case counted for before this change (``reports.stats.contribution``,
+    # null: nothing, as an unfiled case), so the refresh applies the difference.
+    # ``known`` is false when the writer did not have the old values: the refresh
+    # then recomputes the case's filing month × street from the cases.
+    old = models.JSONField(null=True)
+    known = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"case {self.case_id}"
 
 
-class Block(models.Model):
-    """One filing month × street: what the tasks recompute and lock."""
+class StatsLock(models.Model):
+    """The row a refresh or rebuild locks: one writer of the figures at a time."""
 
-    month = models.DateField()
-    street = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    computed_at = models.DateTimeField(null=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "street"], name="report_block_unique")]
+    name = models.CharField(max_length=16, primary_key=True)
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} street {self.street_id}"
+        return self.name
 
 
 class StatsMonth(models.Model):
@@ -127,15 +130,24 @@ class StatsMonth(models.Model):
 
 
 class Cell(Counts):
+    # Derived rows, rewritten by the refresh and the rebuild: no foreign-key
+    # constraints to check on every write (they cost more than the writes).
     month = models.DateField()
-    district = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    street = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    department = models.ForeignKey("org.Department", null=True, on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    street = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    # A department id, 0 for none (not dispatched): part of the unique key, which
+    # a NULL would not be.
+    department_id = models.IntegerField(default=0)
     channel_group = models.CharField(max_length=8, choices=ChannelGroup.choices)
-    major = models.ForeignKey("cases.MajorCategory", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("cases.Category", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    major = models.ForeignKey("cases.MajorCategory", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
 
     class Meta:
-        indexes = [models.Index(fields=["month", "street"], name="report_cell_block")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "street", "department_id", "channel_group", "category"], name="report_cell_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} street {self.street_id} department {self.department_id}"
@@ -143,14 +155,14 @@ class Cell(Counts):
 
 class CategoryMonth(models.Model):
     month = models.DateField()
-    district = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    street = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey("cases.Category", on_delete=models.CASCADE, related_name="+")
-    filed = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
+    district = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    street = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    category = models.ForeignKey("cases.Category", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    filed = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["month", "street"], name="report_category_block")]
+        constraints = [models.UniqueConstraint(fields=["month", "street", "category"], name="report_category_key")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} street {self.street_id} category {self.category_id}"
@@ -158,17 +170,15 @@ class CategoryMonth(models.Model):
 
 class GridMonth(models.Model):
     month = models.DateField()
-    district = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    street = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    grid = models.ForeignKey("org.UnitGrid", on_delete=models.CASCADE, related_name="+")
-    filed = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
+    district = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    street = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    grid = models.ForeignKey("org.UnitGrid", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    filed = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["month", "street"], name="report_grid_block"),
-            models.Index(fields=["month", "-filed"], name="report_grid_hot"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["month", "grid"], name="report_grid_key")]
+        indexes = [models.Index(fields=["month", "-filed"], name="report_grid_hot")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} grid {self.grid_id}"
@@ -197,10 +207,10 @@ class Figure(Counts):
     key = models.CharField(max_length=8, blank=True, help_text="channel group or major class code")
 
     class Meta:
-        indexes = [
-            models.Index(fields=["month", "level", "dimension"], name="report_figure_month"),
-            models.Index(fields=["level", "unit_id", "dimension", "month"], name="report_figure_trend"),
+        constraints = [
+            models.UniqueConstraint(fields=["month", "level", "unit_id", "dimension", "key"], name="report_figure_key")
         ]
+        indexes = [models.Index(fields=["level", "unit_id", "dimension", "month"], name="report_figure_trend")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.level} {self.unit_id} {self.dimension} {self.key}"
@@ -209,10 +219,12 @@ class Figure(Counts):
 class OpenCases(models.Model):
     """Open cases now, by grid × department × light (for the overdue chart and the map)."""
 
-    district = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    street = models.ForeignKey("org.Region", on_delete=models.CASCADE, related_name="+")
-    grid = models.ForeignKey("org.UnitGrid", on_delete=models.CASCADE, related_name="+")
-    department = models.ForeignKey("org.Department", null=True, on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    street = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    grid = models.ForeignKey("org.UnitGrid", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    department = models.ForeignKey(
+        "org.Department", null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     light = models.CharField(max_length=6, blank=True)
     open = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -33,35 +33,128 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from cases.catalogue import category_by_id
 from cases.models import OPEN_STATUSES, Case, overdue_q
-from reports.models import COUNTS, Block, CaseChange, CategoryMonth, Cell, Figure, GridMonth, OpenCases, StatsMonth
+from reports.models import (
+    CHANNEL_GROUP_OF,
+    COUNTS,
+    CaseChange,
+    CategoryMonth,
+    Cell,
+    Figure,
+    GridMonth,
+    OpenCases,
+    StatsLock,
+    StatsMonth,
+)
 
 log = logging.getLogger(__name__)
 
-# A month with more dirty streets than this share is recomputed whole: one
-# range scan beats many small ones.
-WHOLE_MONTH_SHARE = 0.3
-DRAIN_BATCH = 20_000
+DRAIN_BATCH = 5_000
+
+# --- one case's contribution ---------------------------------------------------------
+
+# What a case's contribution depends on (the post_init snapshot of reports.signals).
+FACT_FIELDS = (
+    "filed_at", "status", "closed_at", "handled_at", "deadline", "rework_count", "delay_count", "return_count",
+    "department_id", "source", "dispatched_at", "responded_in_time", "callback_at", "satisfaction", "resolved",
+    "district_id", "street_id", "grid_id", "category_id",
+)  # fmt: skip
+SATISFIED = ("satisfied", "basically")
+
+
+def contribution(facts: dict) -> list | None:
+    """What one case adds to the stored figures now: ``[month, district, street,
+    department (0: none), channel group, category, major, grid, *counts]`` in
+    the order of ``COUNTS``, or None when it is not in any cohort (not filed,
+    or voided). The SQL of ``_LIVE`` computes the same per case; the property
+    test keeps the two equal."""
+    filed_at = facts["filed_at"]
+    if filed_at is None or facts["status"] == "voided":
+        return None
+    closed = facts["status"] == "closed"
+    handled_at, deadline = facts["handled_at"], facts["deadline"]
+    on_time = handled_at is not None and (deadline is None or handled_at <= deadline)
+    hotline = facts["source"] == "hotline"
+    called = facts["callback_at"] is not None and facts["satisfaction"] != ""
+    returns = facts["return_count"]
+    counts = [
+        1,
+        int(closed),
+        int(closed and on_time),
+        int(handled_at is not None),
+        int(on_time),
+        facts["rework_count"],
+        int(facts["delay_count"] > 0),
+        returns + int(facts["department_id"] is not None),
+        returns,
+        int(hotline and facts["dispatched_at"] is not None),
+        int(hotline and facts["responded_in_time"] is True),
+        int(called),
+        int(called and facts["resolved"] is True),
+        int(facts["callback_at"] is not None and facts["satisfaction"] in SATISFIED),
+    ]
+    category = category_by_id(facts["category_id"])
+    keys = [
+        case_month(filed_at).isoformat(),
+        facts["district_id"],
+        facts["street_id"],
+        facts["department_id"] or 0,
+        CHANNEL_GROUP_OF[facts["source"]].value,
+        facts["category_id"],
+        category.major_id,
+        facts["grid_id"],
+    ]
+    return keys + counts
+
 
 # --- the SQL ---------------------------------------------------------------------
 
-# Per case: the keys and the facts the counts need (as_of bound as a parameter).
-_BASE = """
-SELECT {month} AS month, c.district_id, c.street_id, c.grid_id, c.department_id, c.category_id,
-       cat.major_id,
+# Per filed case: its keys and, as 0/1 (or a counter), each count of COUNTS, live.
+_LIVE = """
+SELECT {month} AS month, c.district_id, c.street_id, COALESCE(c.department_id, 0) AS department_id,
        CASE c.source WHEN 'hotline' THEN 'citizen' WHEN 'public' THEN 'citizen'
                      WHEN 'patrol' THEN 'patrol' WHEN 'video' THEN 'video' ELSE 'other' END AS channel_group,
-       c.status, c.closed_at, c.handled_at, c.deadline, c.rework_count, c.delay_count, c.return_count,
-       c.source, c.dispatched_at, c.responded_in_time, c.callback_at, c.satisfaction, c.resolved
-FROM cases_case c JOIN cases_category cat ON cat.id = c.category_id
-WHERE c.filed_at IS NOT NULL AND c.status <> 'voided' AND c.filed_at <= %(as_of)s {where}
+       c.category_id, c.grid_id, c.status, c.handled_at, c.deadline, c.rework_count, c.delay_count,
+       c.return_count, c.department_id AS dispatched_to, c.source, c.dispatched_at, c.responded_in_time,
+       c.callback_at, c.satisfaction, c.resolved
+FROM cases_case c
+WHERE c.filed_at IS NOT NULL AND c.status <> 'voided' {where}
 """
 
+_ON_TIME = "b.handled_at <= COALESCE(b.deadline, b.handled_at)"
+_CALLED_NOW = "b.callback_at IS NOT NULL AND b.satisfaction <> ''"
+LIVE_AGGREGATES = {
+    "filed": "COUNT(*)",
+    "closed": "COUNT(*) FILTER (WHERE b.status = 'closed')",
+    "closed_on_time": f"COUNT(*) FILTER (WHERE b.status = 'closed' AND {_ON_TIME})",
+    "handled": "COUNT(b.handled_at)",
+    "handled_on_time": f"COUNT(*) FILTER (WHERE {_ON_TIME})",
+    "rework": "SUM(b.rework_count)",
+    "delayed": "COUNT(*) FILTER (WHERE b.delay_count > 0)",
+    "dispatched": "SUM(b.return_count) + COUNT(b.dispatched_to)",
+    "returned": "SUM(b.return_count)",
+    "hotline_dispatched": "COUNT(*) FILTER (WHERE b.source = 'hotline' AND b.dispatched_at IS NOT NULL)",
+    "hotline_responded": "COUNT(*) FILTER (WHERE b.source = 'hotline' AND b.responded_in_time)",
+    "callbacks": f"COUNT(*) FILTER (WHERE {_CALLED_NOW})",
+    "callbacks_resolved": f"COUNT(*) FILTER (WHERE {_CALLED_NOW} AND b.resolved)",
+    "callbacks_satisfied": (
+        "COUNT(*) FILTER (WHERE b.callback_at IS NOT NULL AND b.satisfaction IN ('satisfied', 'basically'))"
+    ),
+}
+assert list(LIVE_AGGREGATES) == COUNTS
+
+# The same counts as of a past moment (a frozen month), per case row of _BASE.
+_BASE = """
+SELECT c.district_id, c.street_id, c.department_id, c.status, c.closed_at, c.handled_at, c.deadline,
+       c.rework_count, c.delay_count, c.return_count, c.source, c.dispatched_at, c.first_contact_at,
+       c.responded_in_time, c.callback_at, c.satisfaction, c.resolved
+FROM cases_case c
+WHERE c.filed_at IS NOT NULL AND c.status <> 'voided' AND c.filed_at >= %(start)s AND c.filed_at < %(end)s
+"""
 _CLOSED = "b.status = 'closed' AND b.closed_at <= %(as_of)s"
 _HANDLED = "b.handled_at <= %(as_of)s"
-_ON_TIME = "b.handled_at <= COALESCE(b.deadline, b.handled_at)"
 _CALLED = "b.callback_at <= %(as_of)s AND b.satisfaction <> ''"
-
 AGGREGATES = {
     "filed": "COUNT(*)",
     "closed": f"COUNT(*) FILTER (WHERE {_CLOSED})",
@@ -73,30 +166,25 @@ AGGREGATES = {
     "dispatched": "COALESCE(SUM(b.return_count + CASE WHEN b.department_id IS NULL THEN 0 ELSE 1 END), 0)",
     "returned": "COALESCE(SUM(b.return_count), 0)",
     "hotline_dispatched": "COUNT(*) FILTER (WHERE b.source = 'hotline' AND b.dispatched_at <= %(as_of)s)",
-    "hotline_responded": "COUNT(*) FILTER (WHERE b.source = 'hotline' AND b.responded_in_time)",
+    "hotline_responded": (
+        "COUNT(*) FILTER (WHERE b.source = 'hotline' AND b.dispatched_at <= %(as_of)s"
+        " AND b.first_contact_at <= %(as_of)s AND b.responded_in_time)"
+    ),
     "callbacks": f"COUNT(*) FILTER (WHERE {_CALLED})",
     "callbacks_resolved": f"COUNT(*) FILTER (WHERE {_CALLED} AND b.resolved)",
     "callbacks_satisfied": f"COUNT(*) FILTER (WHERE {_CALLED} AND b.satisfaction IN ('satisfied', 'basically'))",
 }
 assert list(AGGREGATES) == COUNTS
 
-
-@dataclass(frozen=True)
-class Target:
-    table: str
-    keys: tuple[str, ...]
-    counts: tuple[str, ...]
-
-
-TARGETS = (
-    Target(
-        Cell._meta.db_table,
-        ("month", "district_id", "street_id", "department_id", "channel_group", "major_id"),
-        tuple(COUNTS),
-    ),
-    Target(CategoryMonth._meta.db_table, ("month", "district_id", "street_id", "category_id"), ("filed", "closed")),
-    Target(GridMonth._meta.db_table, ("month", "district_id", "street_id", "grid_id"), ("filed", "closed")),
-)
+CELL_KEYS = ("month", "district_id", "street_id", "department_id", "channel_group", "category_id")
+CATEGORY_KEYS = ("month", "district_id", "street_id", "category_id")
+GRID_KEYS = ("month", "district_id", "street_id", "grid_id")
+TABLES = {
+    "cell": Cell._meta.db_table,
+    "category": CategoryMonth._meta.db_table,
+    "grid": GridMonth._meta.db_table,
+    "figure": Figure._meta.db_table,
+}
 
 
 def _month_expr() -> str:
@@ -107,47 +195,48 @@ def _month_expr() -> str:
     return "date(c.filed_at, %(offset)s, 'start of month')"
 
 
-def _params(as_of: datetime, **more) -> dict:
-    offset = timezone.localtime(as_of).utcoffset() or timedelta(0)
+def _params(as_of: datetime | None = None, **more) -> dict:
+    offset = timezone.localtime(as_of or timezone.now()).utcoffset() or timedelta(0)
     hours = offset.total_seconds() / 3600
     return {"as_of": as_of, "tz": settings.TIME_ZONE, "offset": f"{hours:+g} hours", **more}
 
 
-def _insert_sql(where: str) -> list[str]:
-    """INSERT statements filling the three targets from the cases ``where`` selects."""
-    base = _BASE.format(month=_month_expr(), where=where)
+def _cell_select(where: str) -> str:
+    live = _LIVE.format(month=_month_expr(), where=where)
+    aggregates = ", ".join(f"{sql} AS {name}" for name, sql in LIVE_AGGREGATES.items())
+    keys = ", ".join("b." + k for k in CELL_KEYS)
+    return f"SELECT {keys}, {aggregates} FROM ({live}) b GROUP BY {keys}"
 
-    def select(target: Target, keys_sql: str, extra: str = "") -> str:
-        aggregates = ", ".join(AGGREGATES[name] for name in target.counts)
-        return f"SELECT {keys_sql}, {aggregates}{extra}"
 
-    def columns(target: Target) -> str:
-        return ", ".join(target.keys + target.counts)
-
-    if connection.vendor != "postgresql":
-        return [
-            f"INSERT INTO {t.table} ({columns(t)}) "
-            f"{select(t, ', '.join('b.' + k for k in t.keys))} FROM ({base}) b GROUP BY {', '.join(t.keys)}"
-            for t in TARGETS
-        ]
-    # PostgreSQL: one scan of the cases, grouped three ways at once.
-    everything = ", ".join(dict.fromkeys(k for t in TARGETS for k in t.keys))
-    sets = ", ".join("(" + ", ".join("b." + k for k in t.keys) + ")" for t in TARGETS)
-    aggregates = ", ".join(f"{sql} AS {name}" for name, sql in AGGREGATES.items())
-    tag = "GROUPING(b.department_id, b.category_id, b.grid_id)"
-    # GROUPING bits are 1 for columns a set leaves out: cells group by department
-    # (0b011), categories by category (0b101), grids by grid (0b110).
-    tags = {TARGETS[0].table: 3, TARGETS[1].table: 5, TARGETS[2].table: 6}
-    statement = (
-        f"WITH agg AS MATERIALIZED (SELECT {', '.join('b.' + k for k in everything.split(', '))}, "
-        f"{aggregates}, {tag} AS tag FROM ({base}) b GROUP BY GROUPING SETS ({sets}))"
+def _grid_select(where: str) -> str:
+    live = _LIVE.format(month=_month_expr(), where=where)
+    keys = ", ".join("b." + k for k in GRID_KEYS)
+    return (
+        f"SELECT {keys}, COUNT(*) AS filed, COUNT(*) FILTER (WHERE b.status = 'closed') AS closed "
+        f"FROM ({live}) b GROUP BY {keys}"
     )
-    inserts = [
-        f"INSERT INTO {t.table} ({columns(t)}) SELECT {columns(t)} FROM agg WHERE tag = {tags[t.table]}"
-        for t in TARGETS
-    ]
-    body = ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(inserts[:-1]))
-    return [f"{statement}, {body} {inserts[-1]}"]
+
+
+def _write_blocks(where: str, params: dict, cell_filter: str, cell_params: list) -> None:
+    """Cells and grids of the cases ``where`` selects, categories from those cells."""
+    cell_columns = ", ".join((*CELL_KEYS, "major_id", *COUNTS))
+    counts = ", ".join(f"a.{name}" for name in COUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TABLES['cell']} ({cell_columns}) "
+            f"SELECT {', '.join('a.' + k for k in CELL_KEYS)}, cat.major_id, {counts} "
+            f"FROM ({_cell_select(where)}) a JOIN cases_category cat ON cat.id = a.category_id",
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {TABLES['grid']} ({', '.join(GRID_KEYS)}, filed, closed) {_grid_select(where)}", params
+        )
+        keys = ", ".join(CATEGORY_KEYS)
+        cursor.execute(
+            f"INSERT INTO {TABLES['category']} ({keys}, filed, closed) "
+            f"SELECT {keys}, SUM(filed), SUM(closed) FROM {TABLES['cell']} WHERE {cell_filter} GROUP BY {keys}",
+            cell_params,
+        )
 
 
 # --- roll-ups ------------------------------------------------------------------------
@@ -165,33 +254,37 @@ ROLLUPS = [
 ]
 
 
-def _rollup_sql(months_sql: str) -> str:
+def _rollup_select(source: str, where: str) -> str:
+    """The Figure rows (month, level, unit, dimension, key, counts) summed from
+    rows shaped as Cell's: the cells themselves, or the differences of a refresh."""
     sums = ", ".join(f"SUM({name})" for name in COUNTS)
-    columns = ", ".join(["month", "level", "unit_id", "dimension", "key", *COUNTS])
     parts = []
     for level, unit, dimension, key in ROLLUPS:
         group = ", ".join(["month"] + [c for c in (unit, key) if not c.startswith(("'", "0"))])
         key_sql = key if key.startswith("'") else f"CAST({key} AS varchar(8))"
-        where = f"month IN ({months_sql})" + (" AND department_id IS NOT NULL" if level == "department" else "")
+        condition = where + (" AND department_id <> 0" if level == "department" else "")
         parts.append(
-            f"SELECT month, '{level}', {unit}, '{dimension}', {key_sql}, {sums} "
-            f"FROM {Cell._meta.db_table} WHERE {where} GROUP BY {group}"
+            f"SELECT month, '{level}' AS level, {unit} AS unit_id, '{dimension}' AS dimension, {key_sql} AS key, "
+            f"{sums} FROM {source} WHERE {condition} GROUP BY {group}"
         )
-    return f"INSERT INTO {Figure._meta.db_table} ({columns}) " + " UNION ALL ".join(parts)
+    return " UNION ALL ".join(parts)
 
 
-def _months_sql(months: list[date]) -> tuple[str, list]:
-    return ", ".join(["%s"] * len(months)), list(months)
+FIGURE_COLUMNS = ", ".join(["month", "level", "unit_id", "dimension", "key", *COUNTS])
 
 
 def roll_up(months: list[date]) -> None:
     """Figures of these months anew from their cells."""
     if not months:
         return
-    placeholders, values = _months_sql(months)
+    placeholders = ", ".join(["%s"] * len(months))
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {Figure._meta.db_table} WHERE month IN ({placeholders})", values)
-        cursor.execute(_rollup_sql(placeholders), values * len(ROLLUPS))
+        cursor.execute(f"DELETE FROM {TABLES['figure']} WHERE month IN ({placeholders})", list(months))
+        cursor.execute(
+            f"INSERT INTO {TABLES['figure']} ({FIGURE_COLUMNS}) "
+            + _rollup_select(TABLES["cell"], f"month IN ({placeholders})"),
+            list(months) * len(ROLLUPS),
+        )
 
 
 # --- month bounds ------------------------------------------------------------------
@@ -216,67 +309,78 @@ def case_month(filed_at: datetime) -> date:
     return month_start(timezone.localtime(filed_at).date())
 
 
-# --- recomputing -----------------------------------------------------------------
+# --- recomputing from the cases ------------------------------------------------------
 
 
-def _delete_blocks(month: date, streets: list[int] | None) -> None:
+def recompute_month(month: date, streets: list[int] | None = None) -> None:
+    """Cells, categories and grids of one filing month (only these streets'
+    when given) from the cases, then the month's roll-ups. The caller holds
+    the lock."""
+    start, end = month_range(month)
+    where = "AND c.filed_at >= %(start)s AND c.filed_at < %(end)s"
+    cell_filter, cell_params = "month = %s", [month]
+    if streets is not None:
+        listed = ", ".join(str(int(s)) for s in streets)
+        where += f" AND c.street_id IN ({listed})"
+        cell_filter += f" AND street_id IN ({listed})"
     for model in (Cell, CategoryMonth, GridMonth):
         rows = model.objects.filter(month=month)
         if streets is not None:
             rows = rows.filter(street_id__in=streets)
         rows._raw_delete(rows.db)
-
-
-def recompute_month(month: date, streets: list[int] | None = None, *, as_of: datetime | None = None) -> None:
-    """Cells, categories and grids of one filing month (only these streets'
-    when given), then the month's roll-ups. The caller holds the month's lock."""
-    as_of = as_of or timezone.now()
-    start, end = month_range(month)
-    where = "AND c.filed_at >= %(start)s AND c.filed_at < %(end)s"
-    params = _params(as_of, start=start, end=end)
-    if streets is not None:
-        where += " AND c.street_id IN ({})".format(", ".join(str(int(s)) for s in streets))
-    _delete_blocks(month, streets)
-    with connection.cursor() as cursor:
-        for sql in _insert_sql(where):
-            cursor.execute(sql, params)
+    _write_blocks(where, _params(start=start, end=end), cell_filter, cell_params)
     roll_up([month])
-    StatsMonth.objects.update_or_create(month=month, defaults={"computed_at": as_of})
+    StatsMonth.objects.update_or_create(month=month, defaults={"computed_at": timezone.now()})
 
 
-def _lock_month(month: date) -> None:
-    """Serialises the writers of one month (two workers, or a worker and a rebuild)."""
-    StatsMonth.objects.get_or_create(month=month)
-    StatsMonth.objects.select_for_update().get(month=month)
+@contextmanager
+def _writing():
+    """One transaction holding the writers' lock, reading one snapshot.
+
+    PostgreSQL: the lock is taken before anything is read (LOCK TABLE takes no
+    snapshot), then, when this is the outermost transaction, everything is read
+    at repeatable read: the queue rows taken and the cases read are of the same
+    moment, so a change committed meanwhile is neither lost nor counted twice;
+    it stays queued. SQLite has one writer at a time anyway.
+    """
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        lock_figures()
+        yield
+
+
+def lock_figures() -> None:
+    """Waits for, then holds until the transaction ends, the writers' lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {StatsLock._meta.db_table} IN EXCLUSIVE MODE")
 
 
 def rebuild(months: Iterable[date] | None = None, *, progress=None) -> list[date]:
     """Everything from scratch (``manage.py rebuild_stats``): every month, or
-    the given ones. The change queue up to now is settled by it."""
+    the given ones. Takes the queue of changes it has seen with it."""
     now = timezone.now()
-    with transaction.atomic():
-        high_water = CaseChange.objects.order_by("-id").values_list("id", flat=True).first()
+    with _writing():
         if months is None:
+            # Every queued change up to this snapshot is in the cases read below.
+            CaseChange.objects.all()._raw_delete(CaseChange.objects.db)
             found = _filed_months()
-            for month in found:
-                _lock_month(month)
             for model in (Cell, CategoryMonth, GridMonth, Figure):
                 model.objects.all()._raw_delete(model.objects.db)
             StatsMonth.objects.exclude(month__in=found).delete()
-            with connection.cursor() as cursor:
-                for sql in _insert_sql(""):
-                    cursor.execute(sql, _params(now))
+            _write_blocks("", _params(), "1 = 1", [])
             if progress:
                 progress(len(found) // 2 or 1)
             roll_up(found)
-            StatsMonth.objects.filter(month__in=found).update(computed_at=now)
-            if high_water is not None:
-                CaseChange.objects.filter(id__lte=high_water).delete()
+            for month in found:
+                StatsMonth.objects.update_or_create(month=month, defaults={"computed_at": now})
         else:
             found = sorted(set(months))
             for month in found:
-                _lock_month(month)
-                recompute_month(month, as_of=now)
+                recompute_month(month)
                 if progress:
                     progress(1)
         refresh_open_cases(now)
@@ -297,56 +401,121 @@ def _filed_months() -> list[date]:
     return months
 
 
-def blocks_of(case_ids: list[int]) -> dict[date, set[int]]:
-    """The filing month × street blocks these cases count in."""
-    touched: dict[date, set[int]] = {}
-    rows = Case.objects.filter(id__in=case_ids, filed_at__isnull=False).values_list("filed_at", "street_id")
-    for filed_at, street_id in rows.iterator(chunk_size=5000):
-        touched.setdefault(case_month(filed_at), set()).add(street_id)
-    return touched
+# --- the incremental refresh -----------------------------------------------------------
 
 
 def drain(batch: int = DRAIN_BATCH) -> dict[str, int]:
-    """Takes up to ``batch`` changed cases off the queue and recomputes the
-    blocks they touch, in one transaction: a worker killed mid-run leaves the
-    queue as it was, and the rerun converges. Two workers take disjoint queue
-    rows (SKIP LOCKED) and wait for each other on a month they share."""
-    now = timezone.now()
-    with transaction.atomic():
+    """Takes up to ``batch`` changes off the queue and applies them as
+    differences: for each changed case, what it counts for now minus what it
+    counted for before (recorded with the change), in one transaction. A worker
+    killed mid-run leaves the queue as it was and the rerun converges; a second
+    worker waits for the first."""
+    with _writing():
+        first = list(CaseChange.objects.order_by("id").values_list("case_id", flat=True)[:batch])
+        if not first:
+            return {"changes": 0, "cases": 0, "months": 0}
+        # Every queued change of those cases, not only the batch's: the state read
+        # below is after all of them, so none may stay behind to be applied again.
         claimed = list(
-            CaseChange.objects.select_for_update(skip_locked=True).order_by("id").values_list("id", "case_id")[:batch]
+            CaseChange.objects.filter(case_id__in=set(first))
+            .order_by("id")
+            .values_list("id", "case_id", "old", "known")
         )
-        if not claimed:
-            return {"changes": 0, "blocks": 0, "months": 0}
-        touched = blocks_of(sorted({case_id for _id, case_id in claimed}))
-        blocks = 0
-        streets_total = _street_count()
-        for month in sorted(touched):
-            _lock_month(month)
-            streets = sorted(touched[month])
-            whole = len(streets) > WHOLE_MONTH_SHARE * streets_total
-            _mark_blocks(month, streets, now)
-            recompute_month(month, None if whole else streets, as_of=now)
-            blocks += len(streets)
-        refresh_open_cases(now)
-        CaseChange.objects.filter(id__in=[row_id for row_id, _case in claimed])._raw_delete(CaseChange.objects.db)
+        before: dict[int, tuple] = {}
+        for _id, case_id, old, known in claimed:
+            before.setdefault(case_id, (old, known))  # the oldest change holds what is counted now
+        current = {
+            row["id"]: contribution(row) for row in Case.objects.filter(id__in=list(before)).values("id", *FACT_FIELDS)
+        }
+        deltas = _Deltas()
+        unknown: dict[date, set[int]] = {}
+        for case_id, (old, known) in before.items():
+            new = current.get(case_id)
+            if not known:
+                if new is not None:
+                    unknown.setdefault(date.fromisoformat(new[0]), set()).add(new[2])
+                continue
+            if old == new:
+                continue
+            if old is not None:
+                deltas.add(old, -1)
+            if new is not None:
+                deltas.add(new, +1)
+        months = deltas.apply()
+        for month, streets in unknown.items():
+            recompute_month(month, sorted(streets))
+        now = timezone.now()
+        for month in months | set(unknown):
+            StatsMonth.objects.update_or_create(month=month, defaults={"computed_at": now})
+        CaseChange.objects.filter(id__in=[row[0] for row in claimed])._raw_delete(CaseChange.objects.db)
     bump_version()
-    return {"changes": len(claimed), "blocks": blocks, "months": len(touched)}
+    return {"changes": len(claimed), "cases": len(before), "months": len(months | set(unknown))}
 
 
-def _mark_blocks(month: date, streets: list[int], now: datetime) -> None:
-    existing = set(Block.objects.filter(month=month, street_id__in=streets).values_list("street_id", flat=True))
-    Block.objects.bulk_create(
-        [Block(month=month, street_id=s, computed_at=now) for s in streets if s not in existing],
-        ignore_conflicts=True,
-    )
-    Block.objects.filter(month=month, street_id__in=existing).update(computed_at=now)
+_DELTA = "reports_delta"
+_DELTA_COLUMNS = (*CELL_KEYS, "major_id", "grid_id", *COUNTS)
 
 
-def _street_count() -> int:
-    from org.models import Region
+class _Deltas:
+    """What changed cases added (+) and took away (−), one row per contribution
+    in a temporary table, then summed into each stored table by one upsert."""
 
-    return Region.objects.filter(level="street").count() or 1
+    def __init__(self):
+        self.rows: list[list] = []
+
+    def add(self, item: list, sign: int) -> None:
+        month, district, street, department, group, category, major, grid = item[:8]
+        keys = [month, district, street, department, group, category, major, grid]
+        self.rows.append(keys + [sign * v for v in item[8:]])
+
+    def apply(self) -> set[date]:
+        if not self.rows:
+            return set()
+        self._load()
+        counts = ", ".join(f"SUM({c})" for c in COUNTS)
+        cell_keys = ", ".join((*CELL_KEYS, "major_id"))
+        category_keys, grid_keys = ", ".join(CATEGORY_KEYS), ", ".join(GRID_KEYS)
+        statements = [
+            (TABLES["cell"], (*CELL_KEYS, "major_id", *COUNTS), ("month", "street_id", *CELL_KEYS[3:]), COUNTS,
+             f"SELECT {cell_keys}, {counts} FROM {_DELTA} GROUP BY {cell_keys}"),
+            (TABLES["category"], (*CATEGORY_KEYS, "filed", "closed"), ("month", "street_id", "category_id"),
+             ("filed", "closed"),
+             f"SELECT {category_keys}, SUM(filed), SUM(closed) FROM {_DELTA} GROUP BY {category_keys}"),
+            (TABLES["grid"], (*GRID_KEYS, "filed", "closed"), ("month", "grid_id"), ("filed", "closed"),
+             f"SELECT {grid_keys}, SUM(filed), SUM(closed) FROM {_DELTA} GROUP BY {grid_keys}"),
+            (TABLES["figure"], FIGURE_COLUMNS.split(", "), ("month", "level", "unit_id", "dimension", "key"), COUNTS,
+             _rollup_select(_DELTA, "1 = 1")),
+        ]  # fmt: skip
+        with connection.cursor() as cursor:
+            for table, columns, conflict, summed, select in statements:
+                update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in summed)
+                # "WHERE true" lets SQLite tell the upsert's ON CONFLICT from a join's ON.
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM ({select}) d WHERE true "
+                    f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {update}"
+                )
+                # A row whose cases all left it (a void, a re-dispatch) goes, as a rebuild would not write it.
+                cursor.execute(f"DELETE FROM {table} WHERE filed = 0")
+            cursor.execute(f"SELECT DISTINCT month FROM {_DELTA}")
+            months = {m if isinstance(m, date) else date.fromisoformat(m) for (m,) in cursor.fetchall()}
+            cursor.execute(f"DROP TABLE {_DELTA}")
+        return months
+
+    def _load(self) -> None:
+        text = {"month", "channel_group"}
+        definition = ", ".join(
+            f"{c} {'date' if c == 'month' else 'varchar(8)' if c in text else 'bigint'}" for c in _DELTA_COLUMNS
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {_DELTA} ({definition})")
+            names = ", ".join(_DELTA_COLUMNS)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {_DELTA} ({names}) FROM STDIN") as copy:  # psycopg 3
+                    for row in self.rows:
+                        copy.write_row(row)
+            else:
+                one = "(" + ", ".join(["%s"] * len(_DELTA_COLUMNS)) + ")"
+                cursor.executemany(f"INSERT INTO {_DELTA} ({names}) VALUES {one}", self.rows)
 
 
 def pending() -> int:
@@ -414,9 +583,8 @@ def cohort_counts(month: date, as_of: datetime, by: str) -> dict[int, dict[str, 
     """The month's counts per district (``by="district_id"``) or department,
     straight from the cases as of a past moment: what a frozen month stores."""
     start, end = month_range(month)
-    base = _BASE.format(month=_month_expr(), where="AND c.filed_at >= %(start)s AND c.filed_at < %(end)s")
     aggregates = ", ".join(AGGREGATES[name] for name in COUNTS)
-    sql = f"SELECT b.{by}, {aggregates} FROM ({base}) b WHERE b.{by} IS NOT NULL GROUP BY b.{by}"
+    sql = f"SELECT b.{by}, {aggregates} FROM ({_BASE}) b WHERE b.{by} IS NOT NULL GROUP BY b.{by}"
     with connection.cursor() as cursor:
         cursor.execute(sql, _params(as_of, start=start, end=end))
         return {row[0]: dict(zip(COUNTS, (int(v or 0) for v in row[1:]), strict=True)) for row in cursor.fetchall()}

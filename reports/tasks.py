@@ -21,7 +21,7 @@ def request_refresh() -> None:
 def refresh_stats() -> dict[str, int]:
     """Drains the queue of changed cases, recomputing only the filing month ×
     street blocks they touch. Run by request after a change and by beat."""
-    total = {"changes": 0, "blocks": 0, "months": 0}
+    total = {"changes": 0, "cases": 0, "months": 0}
     # Bounded, so a steady stream of changes cannot keep one task running for
     # ever; whatever is left waits for the next request or beat.
     for _round in range(MAX_ROUNDS):
@@ -30,6 +30,8 @@ def refresh_stats() -> dict[str, int]:
             break
         for key, value in done.items():
             total[key] += value
+    if total["changes"]:
+        stats.refresh_open_cases()
     return total
 
 

@@ -107,3 +107,30 @@ def test_it_spreads_the_cases_over_the_months_before_now(generated, db):
     assert (now - last).days <= 1
     assert CaseEvent.objects.filter(created_at__gt=now).count() == 0
     assert Case.objects.filter(updated_at__gt=now).count() == 0
+
+
+def test_sign_and_response_are_judged_as_the_services_judge_them(generated, db):
+    """signed_in_time: signed within the sign step's window of the dispatch
+    (case_sign); responded_in_time: a hotline case signed in time whose caller was
+    reached within 24 natural hours of the dispatch (case_contact_caller)."""
+    from datetime import timedelta
+
+    from cases.deadlines import limit_window, step_limits
+
+    sign_value, sign_unit = step_limits()["sign"]
+    signed = Case.objects.filter(signed_at__isnull=False)
+    assert Case.objects.filter(signed_at=None).exclude(signed_in_time=None).count() == 0
+    assert Case.objects.filter(first_contact_at=None).exclude(responded_in_time=None).count() == 0
+    assert Case.objects.exclude(source="hotline").exclude(responded_in_time=None).count() == 0
+    judged = Counter()
+    for case in signed:
+        due = limit_window(case.dispatched_at, sign_value, sign_unit).deadline
+        assert case.signed_in_time is (case.signed_at <= due), case.number
+        judged["sign", case.signed_in_time] += 1
+        if case.first_contact_at is not None:
+            in_time = case.signed_in_time and case.first_contact_at <= case.dispatched_at + timedelta(hours=24)
+            assert case.responded_in_time is in_time, case.number
+            judged["respond", case.responded_in_time] += 1
+    # Both outcomes occur, so the comparison above was tested both ways.
+    assert judged["sign", True] > judged["sign", False] > 0
+    assert judged["respond", True] > judged["respond", False] > 0
