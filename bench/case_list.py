@@ -30,8 +30,9 @@ from bench.machine import describe
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/citymgmt_bench1m"
 
 
-def prepare(url: str, cases: int) -> None:
-    """Point Django at the benchmark database and fill it; call before anything imports models."""
+def prepare(url: str, cases: int) -> bool:
+    """Point Django at the benchmark database and fill it; call before anything imports models.
+    True when cases were generated."""
     os.environ["DATABASE_URL"] = url
     os.environ.pop("REDIS_URL", None)
     import django
@@ -50,6 +51,7 @@ def prepare(url: str, cases: int) -> None:
     if have < cases:
         print(f"{have:,} cases in the database; generating {cases - have:,} (generate_cases) ...", flush=True)
         call_command("generate_cases", cases - have)
+    return have < cases
 
 
 def filters() -> list[tuple[str, str]]:

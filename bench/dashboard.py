@@ -38,27 +38,15 @@ def default_url(cases: int) -> str:
 
 
 def prepare(url: str, cases: int) -> None:
-    """Point Django at the benchmark database and fill it; call before anything imports models."""
-    os.environ["DATABASE_URL"] = url
-    os.environ.pop("REDIS_URL", None)
-    import django
+    """The case benchmarks' database (bench/case_list.py), then its statistics."""
+    from bench.case_list import prepare as prepare_cases
 
-    django.setup()
+    generated = prepare_cases(url, cases)
     from django.core.management import call_command
 
-    from cases.models import Case
-    from org.models import UnitGrid
     from reports.models import StatsMonth
 
-    call_command("ensure_database")
-    call_command("migrate", verbosity=0)
-    if not UnitGrid.objects.exists():
-        call_command("seed_demo", quiet_logins=True, cases=0)
-    have = Case.objects.count()
-    if have < cases:
-        print(f"{have:,} cases in the database; generating {cases - have:,} (generate_cases) ...", flush=True)
-        call_command("generate_cases", cases - have)
-    if have < cases or not StatsMonth.objects.filter(computed_at__isnull=False).exists():
+    if generated or not StatsMonth.objects.filter(computed_at__isnull=False).exists():
         started = time.perf_counter()
         call_command("rebuild_stats", no_progress=True)
         print(f"rebuild_stats: {time.perf_counter() - started:.1f} s", flush=True)
