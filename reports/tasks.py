@@ -9,6 +9,8 @@ from reports import assessment, stats
 REFRESH_DELAY_SECONDS = 2
 _QUEUED_KEY = "reports:refresh-queued"
 MAX_ROUNDS = 20
+_OPEN_RECOUNTED_KEY = "reports:open-recounted"
+OPEN_RECOUNT_SECONDS = 60
 
 
 def request_refresh() -> None:
@@ -30,7 +32,9 @@ def refresh_stats() -> dict[str, int]:
             break
         for key, value in done.items():
             total[key] += value
-    if total["changes"]:
+    # Open cases by light at most once a minute from here (a full recount of the
+    # open cases); beat recounts them every five minutes whatever happens.
+    if total["changes"] and cache.add(_OPEN_RECOUNTED_KEY, 1, timeout=OPEN_RECOUNT_SECONDS):
         stats.refresh_open_cases()
     return total
 

@@ -129,3 +129,16 @@ def closed_case(world, when: str, *, feedback: str | None = None, closed: str | 
     case = sign(world, case, when)
     case = feed_back(world, case, feedback or when)
     return close(world, case, closed or feedback or when)
+
+
+@pytest.fixture(autouse=True)
+def _open_cases_recount_allowed():
+    """The refresh task recounts open cases at most once a minute (a key in the
+    shared cache); each test starts with the minute over."""
+    from django.core.cache import cache
+
+    from reports import tasks
+
+    cache.delete(tasks._OPEN_RECOUNTED_KEY)
+    yield
+    cache.delete(tasks._OPEN_RECOUNTED_KEY)
