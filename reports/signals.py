@@ -8,9 +8,12 @@ An instance loaded without one of them (``only()``/``defer()``) records the
 change as unknown; the refresh then recomputes its filing month × street.
 """
 
-from django.db import transaction
+import json
+
+from django.db import connection, transaction
 from django.db.models.signals import post_init, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from cases.models import Case
 from reports.models import CaseChange
@@ -37,10 +40,15 @@ def _case_changed(instance: Case, created: bool, raw: bool = False, **kwargs) ->
     if raw:  # loaddata
         return
     before = None if created else getattr(instance, "_counted_facts", _UNKNOWN)
-    if before is _UNKNOWN:
-        CaseChange.objects.create(case_id=instance.pk, old=None, known=False)
-    else:
-        CaseChange.objects.create(case_id=instance.pk, old=contribution(before) if before else None)
+    known = before is not _UNKNOWN
+    old = contribution(before) if known and before else None
+    # One plain INSERT: this runs on every case write, intake included.
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CaseChange._meta.db_table} (case_id, changed_at, old, known) VALUES (%s, %s, %s{cast}, %s)",
+            [instance.pk, timezone.now(), None if old is None else json.dumps(old), known],
+        )
     instance._counted_facts = _facts(instance)
     from reports.tasks import request_refresh
 
