@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from reports.api import MonthlyReportView
+from reports.api import BreakdownView, MonthlyReportView, TrendView
 
 app_name = "reports-api"
 
 urlpatterns = [
     path("monthly/", MonthlyReportView.as_view(), name="monthly"),
+    path("trend/", TrendView.as_view(), name="trend"),
+    path("breakdown/", BreakdownView.as_view(), name="breakdown"),
 ]

@@ -80,3 +80,22 @@ def test_a_month_without_cases_gives_no_values_not_zero_percent(november):
     body = client_of(november.city_leader).get(URL, {"month": "2025-01"}).json()
     assert body["as_of"] is None
     assert all(row["closure_rate"] is None and row["rank"] is None for row in body["results"])
+
+
+def test_the_trend_gives_twelve_months_of_the_readers_scope(november):
+    body = client_of(november.leader).get("/api/v1/reports/trend/", {"month": "2026-11"}).json()
+    assert body["scope"] == f"district:{november.city.districts[0].pk}"
+    points = body["points"]
+    assert len(points) == 12 and points[-1]["month"] == "2026-11-01"
+    assert (points[-1]["filed"], points[-1]["closed"], points[-1]["closure_rate"]) == (2, 1, 0.5)
+    assert points[0]["closure_rate"] is None  # no cases that month: no value
+
+
+def test_a_breakdown_by_channel_group_and_its_bad_input(november):
+    client = client_of(november.city_leader)
+    body = client.get("/api/v1/reports/breakdown/", {"month": "2026-11", "by": "channel"}).json()
+    citizen = next(g for g in body["groups"] if g["group"] == "citizen")
+    assert (citizen["filed"], citizen["closed"]) == (3, 2)
+    bad = client.get("/api/v1/reports/breakdown/", {"month": "11/2026", "by": "weather"})
+    assert bad.status_code == 400 and set(bad.json()["errors"]) == {"month", "by"}
+    assert client_of(november.handler_a).get("/api/v1/reports/trend/", {"month": "2026-11"}).status_code == 403
