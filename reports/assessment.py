@@ -115,7 +115,8 @@ def monthly(month: date, level: str) -> dict:
         raise ValueError(level)
     frozen = AssessmentMonth.objects.filter(month=month).first()
     if frozen:
-        rows = [_stored_row(r) for r in frozen.rows.filter(level=level).order_by("rank", "code")]
+        weights = scheme_for(month).weights()
+        rows = [_stored_row(r, weights) for r in frozen.rows.filter(level=level).order_by("rank", "code")]
         rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["code"]))
         return {"month": month, "level": level, "as_of": frozen.as_of, "frozen": True, "rows": rows}
     computed = StatsMonth.objects.filter(month=month).values_list("computed_at", flat=True).first()
@@ -123,17 +124,21 @@ def monthly(month: date, level: str) -> dict:
     return {"month": month, "level": level, "as_of": computed, "frozen": False, "rows": rows}
 
 
-def _stored_row(r: Ranking) -> dict:
+def _stored_row(r: Ranking, weights: dict[str, Decimal]) -> dict:
+    """A frozen row as ``ranked_rows`` gives a live one; the missing components
+    are those the stored rates and sanitation score leave without a value."""
     counts = r.counts()
+    unit_rates = rates(counts)
+    result = score(unit_rates, r.sanitation_score, weights, with_sanitation=r.level != "department")
     return {
         "unit_id": r.unit_id,
         "code": r.code,
         "name": r.name,
         **counts,
-        **rates(counts),
+        **unit_rates,
         "sanitation_score": r.sanitation_score,
         "score": r.score,
-        "missing": [],
+        "missing": list(result.missing) if r.score is not None else [],
         "reweighted": r.reweighted,
         "rank": r.rank,
         "rank_change": r.rank_change,

@@ -33,7 +33,7 @@ from org.roles import Role
 from org.selectors import department_by_id, region_by_id, user_roles
 from reports import assessment
 from reports.access import read_scope
-from reports.metrics import COMPONENTS, percent
+from reports.metrics import percent
 from reports.models import DailyBulletin
 
 log = logging.getLogger(__name__)
@@ -349,24 +349,8 @@ def _row_place(level: str, unit_id: int) -> dict:
     return {"district": region_by_id(region.parent_id).code, "street": region.code}
 
 
-def missing_components(row: dict, level: str, weights: dict) -> list[str]:
-    """The score components without a value, re-weighted over the rest (DOMAIN.md §7)."""
-    values = {
-        "on_time_closure": row.get("on_time_closure_rate"),
-        "closure": row.get("closure_rate"),
-        "rework": row.get("rework_rate"),
-        "satisfaction": row.get("hotline_satisfaction_rate"),
-        "sanitation": row.get("sanitation_score"),
-    }
-    return [
-        name
-        for name in COMPONENTS
-        if weights.get(name) and not (level == "department" and name == "sanitation") and values[name] is None
-    ]
-
-
-def _display(row: dict, level: str, weights: dict) -> dict:
-    missing = missing_components(row, level, weights) if row["score"] is not None else []
+def _display(row: dict) -> dict:
+    missing = row["missing"] if row["score"] is not None else []
     change = row.get("rank_change")
     return {
         **row,
@@ -381,12 +365,11 @@ def monthly_levels(month: date, user, levels=assessment.LEVELS) -> list[dict]:
     """The month's ranking per level, each row with its display values, rows
     outside the reader's region left out (ranks stay the city's)."""
     scope = read_scope(user)
-    weights = assessment.scheme_for(month).weights()
     result = []
     for level in levels:
         report = assessment.monthly(month, level)
         rows = [
-            _display(row, level, weights)
+            _display(row)
             for row in report["rows"]
             if scope is None or _within(_row_place(level, row["unit_id"]), scope)
         ]
