@@ -139,22 +139,22 @@ def explain(sql: str, params) -> None:
 
 def part_a_explain() -> None:
     from django.conf import settings
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from reports import stats
-    from reports.models import CategoryMonth, Cell, GridMonth
 
     now = timezone.now()
     print("    EXPLAIN ANALYZE, hand-written district query:")
     explain(HAND_SQL, {"as_of": now, "tz": settings.TIME_ZONE})
-    print("\n    EXPLAIN ANALYZE, the rebuild's statement (cells, categories and grids in one scan):")
-    # Run over empty targets, as the rebuild does after deleting them.
-    with transaction.atomic():
-        for model in (Cell, CategoryMonth, GridMonth):
-            model.objects.all()._raw_delete(model.objects.db)
-        for sql in stats._insert_sql(""):
-            explain(sql, stats._params(now))
+    print("\n    EXPLAIN ANALYZE, the rebuild's aggregate of cells (the largest of its statements):")
+    select = (
+        f"SELECT a.*, cat.major_id FROM ({stats._cell_select('')}) a JOIN cases_category cat ON cat.id = a.category_id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("jit = off", "work_mem = '256MB'", "parallel_setup_cost = 0", "parallel_tuple_cost = 0"):
+            cursor.execute(f"SET LOCAL {setting}")
+        explain(f"CREATE TEMPORARY TABLE reports_explained AS {select}", stats._params(now))
         transaction.set_rollback(True)
     print()
 

@@ -131,16 +131,25 @@ class StatsMonth(models.Model):
 
 class Cell(Counts):
     # Derived rows, rewritten by the refresh and the rebuild: no foreign-key
-    # constraints to check on every write (they cost more than the writes).
+    # constraints to check on every write (they cost more than the writes), and
+    # no index but the unique key (every read is by month, and street).
     month = models.DateField()
-    district = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    street = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    district = models.ForeignKey(
+        "org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    street = models.ForeignKey(
+        "org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     # A department id, 0 for none (not dispatched): part of the unique key, which
     # a NULL would not be.
     department_id = models.IntegerField(default=0)
     channel_group = models.CharField(max_length=8, choices=ChannelGroup.choices)
-    category = models.ForeignKey("cases.Category", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    major = models.ForeignKey("cases.MajorCategory", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    category = models.ForeignKey(
+        "cases.Category", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    major = models.ForeignKey(
+        "cases.MajorCategory", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -155,9 +164,15 @@ class Cell(Counts):
 
 class CategoryMonth(models.Model):
     month = models.DateField()
-    district = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    street = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    category = models.ForeignKey("cases.Category", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    district = models.ForeignKey(
+        "org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    street = models.ForeignKey(
+        "org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    category = models.ForeignKey(
+        "cases.Category", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     filed = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
 
@@ -169,10 +184,17 @@ class CategoryMonth(models.Model):
 
 
 class GridMonth(models.Model):
+    # Read by month only (then the reader's region among a month's grids).
     month = models.DateField()
-    district = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    street = models.ForeignKey("org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    grid = models.ForeignKey("org.UnitGrid", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    district = models.ForeignKey(
+        "org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    street = models.ForeignKey(
+        "org.Region", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    grid = models.ForeignKey(
+        "org.UnitGrid", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     filed = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
 
