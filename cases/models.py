@@ -631,3 +631,63 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+def new_api_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+def new_public_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(16)
+
+
+class Open311Client(models.Model):
+    """A system that reports through Open311 (POST needs its ``api_key``)."""
+
+    name = models.CharField(_("客户端名称"), max_length=100, unique=True)
+    contact = models.CharField(_("联系人/联系方式"), max_length=200, blank=True)
+    api_key = models.CharField(_("API 密钥"), max_length=64, unique=True, default=new_api_key, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True, help_text=_("停用（吊销）后该密钥不能再提交诉求"))
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Open311 客户端")
+        verbose_name_plural = _("Open311 客户端")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicReport(models.Model):
+    """What a case reported by the public (web page or Open311) carries besides
+    the case: who sent it, the token that tracks it, the reporter's e-mail."""
+
+    class Via(models.TextChoices):
+        WEB = "web", _("公众上报页面")
+        OPEN311 = "open311", _("Open311")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="public_report", verbose_name=_("案件"))
+    via = models.CharField(_("途径"), max_length=8, choices=Via.choices)
+    client = models.ForeignKey(
+        Open311Client, null=True, blank=True, on_delete=models.PROTECT, related_name="reports", verbose_name=_("客户端")
+    )
+    # Open311 tokens/{token}, and the tracking link's proof that the reader reported the case.
+    token = models.CharField(_("跟踪令牌"), max_length=32, unique=True, default=new_public_token, editable=False)
+    email = models.EmailField(_("诉求人邮箱"), blank=True)
+    media_url = models.URLField(_("媒体链接"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("来源 IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"))
+
+    class Meta:
+        verbose_name = _("公众上报")
+        verbose_name_plural = _("公众上报")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.via}"

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
@@ -31,6 +34,8 @@ from cases.models import (
     Category,
     HotlineType,
     Notification,
+    Open311Client,
+    PublicReport,
     Satisfaction,
     Source,
     Status,
@@ -118,7 +123,104 @@ def case_report(
         raise CaseError("permission", _("你没有登记案件的权限。"))
     if not roles & INTAKE_ROLES and source != Source.PATROL:
         raise CaseError("permission", _("监督员只能以“巡查上报”渠道上报案件。"))
-    errors: dict[str, list[str]] = {}
+    return _register(
+        by=by,
+        roles=roles,
+        source=source,
+        category=category,
+        description=description,
+        lat=lat,
+        lng=lng,
+        address=address,
+        urgency=urgency,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        hotline_ticket_no=hotline_ticket_no,
+        hotline_type=hotline_type,
+        self_handled=self_handled,
+        photos=photos,
+        after_photos=after_photos,
+    )
+
+
+def case_report_public(
+    *,
+    via: str,
+    category: Category | str,
+    description: str,
+    lat,
+    lng,
+    address: str = "",
+    urgency: str = Urgency.NORMAL,
+    caller_name: str = "",
+    caller_phone: str = "",
+    email: str = "",
+    media_url: str = "",
+    photos: Iterable = (),
+    client: Open311Client | None = None,
+    ip: str | None = None,
+) -> Case:
+    """A report from the public (channel ``public``): the public page (``via``
+    web) or an Open311 client. No user: the event names the way it came in, and
+    a ``PublicReport`` keeps the client, the tracking token and the e-mail."""
+    extra: dict[str, list[str]] = {}
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            extra["email"] = [_("请填写有效的电子邮箱地址。")]
+        if len(email) > 254:
+            extra.setdefault("email", []).append(_("电子邮箱最多 254 个字符。"))
+    media_url = (media_url or "").strip()
+    if media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(media_url)
+        except ValidationError:
+            extra["media_url"] = [_("媒体链接应为 http 或 https 开头的网址。")]
+        if len(media_url) > 500:
+            extra.setdefault("media_url", []).append(_("媒体链接最多 500 个字符。"))
+    public = PublicReport(via=via, client=client, email=email, media_url=media_url, ip=ip or None)
+    return _register(
+        by=None,
+        roles=set(),
+        source=Source.PUBLIC,
+        category=category,
+        description=description,
+        lat=lat,
+        lng=lng,
+        address=address,
+        urgency=urgency,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        photos=photos,
+        public=public,
+        extra_errors=extra,
+    )
+
+
+def _register(
+    *,
+    by,
+    roles: set[str],
+    source: str,
+    category: Category | str,
+    description: str,
+    lat,
+    lng,
+    address: str = "",
+    urgency: str = Urgency.NORMAL,
+    caller_name: str = "",
+    caller_phone: str = "",
+    hotline_ticket_no: str = "",
+    hotline_type: str = "",
+    self_handled: bool = False,
+    photos: Iterable = (),
+    after_photos: Iterable = (),
+    public: PublicReport | None = None,
+    extra_errors: dict[str, list[str]] | None = None,
+) -> Case:
+    errors: dict[str, list[str]] = {name: list(messages) for name, messages in (extra_errors or {}).items()}
 
     def bad(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
@@ -186,7 +288,14 @@ def case_report(
         )
         deadlines.set_step(case, now)
         case.save()
-        event = _event(case, "report", by, "", now, data={"source": source})
+        data = {"source": source}
+        if public is not None:
+            public.case, public.created_at = case, now
+            public.save()
+            data["via"] = public.via
+            if public.client_id:
+                data["client"] = public.client.name
+        event = _event(case, "report", by, "", now, data=data)
         event.written_photos = _store_photos(case, event, report_photos, Attachment.Stage.REPORT, by)
         case.written_events = [event]
         if self_handled:
@@ -782,6 +891,41 @@ def case_callback(*, case: Case, by, satisfaction: str, resolved: bool | None, c
         return {"satisfaction": satisfaction, "resolved": bool(resolved)}
 
     return _act("callback", case, by, comment=comment, check=check, apply=apply, invalid=errors)
+
+
+def case_public_feedback(
+    *, case: Case, token: str, satisfaction: str, resolved: bool | None, comment: str = ""
+) -> Case:
+    """“Has it been fixed?” from the person who reported a public case, once
+    it is closed: counts as the case's callback (回访) in the figures, so the
+    operators need not call. ``token`` is the one of the tracking link the
+    reporter was given; without it nobody else can answer for them."""
+    errors: dict[str, list[str]] = {}
+    if satisfaction not in Satisfaction.values:
+        errors["satisfaction"] = [_("请选择满意、基本满意或不满意。")]
+    if resolved is None:
+        errors["resolved"] = [_("请选择问题是否已解决。")]
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        errors["comment"] = [_("意见最多 %(n)d 字。") % {"n": 500}]
+    with transaction.atomic():
+        locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+        report = PublicReport.objects.filter(case=locked).first()
+        if report is None or not token or not secrets.compare_digest(str(token), report.token):
+            raise CaseError("permission", _("只有上报人（通过上报后获得的跟踪链接）可以评价这个案件。"))
+        if locked.status != Status.CLOSED:
+            raise CaseError("state", _("案件 %(number)s 尚未结案，结案后才能评价。") % {"number": locked.number})
+        if locked.callback_at and locked.closed_at and locked.callback_at >= locked.closed_at:
+            raise CaseError("state", _("案件 %(number)s 已经评价或回访过了。") % {"number": locked.number})
+        if errors:
+            raise CaseError.invalid(errors)
+        now = clock.now()
+        locked.satisfaction, locked.resolved, locked.callback_at = satisfaction, bool(resolved), now
+        locked.save()
+        data = {"satisfaction": satisfaction, "resolved": bool(resolved), "via": "public"}
+        _event(locked, "callback", None, Status.CLOSED, now, comment=comment, data=data)
+    log.info("case %s callback by the reporter (public)", locked.number)
+    return locked
 
 
 def case_reopen(*, case: Case, by, reason: str) -> Case:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_ratelimit",
     "citymgmt",
     "org",
     "cases",
@@ -195,6 +196,18 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Rate limits of the public channel (django-ratelimit, counted in the cache above).
+# Its checks know only memcached and django-redis: Django's own RedisCache
+# increments atomically too, and without Redis the one `make run` process counts
+# in its own memory, which is exact for it.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+OPEN311_RATE_PER_KEY = env_str("OPEN311_RATE_PER_KEY", "120/m")  # POST requests per API key
+OPEN311_RATE_PER_IP = env_str("OPEN311_RATE_PER_IP", "30/m")  # POST requests per client address
+PUBLIC_REPORT_RATE_PER_IP = env_str("PUBLIC_REPORT_RATE_PER_IP", "10/h")  # reports from the public page
+PUBLIC_FEEDBACK_RATE_PER_IP = env_str("PUBLIC_FEEDBACK_RATE_PER_IP", "20/h")  # "has it been fixed?" answers
+# Open311 discovery: whom other systems ask, and how they get an API key (empty: a default text).
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None

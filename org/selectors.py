@@ -61,6 +61,16 @@ class _GridIndex:
         self.regions = regions
         self.grids_by_id = {grid.id: grid for grid in self.grids}
         self.tree = STRtree(shapes)
+        # A point surely inside each grid (a centroid may fall outside a concave one).
+        self.inside = [(p.y, p.x) for p in (s.representative_point() for s in shapes)]
+        # Place names to a point inside: a grid's own, else its community's or street's
+        # first grid (by code). Longest names first, so that the most specific one wins.
+        names: dict[str, tuple[float, float]] = {}
+        for index, grid in enumerate(self.grids):
+            for name in (grid.name, regions[grid.community_id].name, regions[grid.street_id].name):
+                if name and len(name) >= 2:
+                    names.setdefault(name, self.inside[index])
+        self.places = sorted(names.items(), key=lambda item: -len(item[0]))
 
     def find(self, lat: float, lng: float) -> Location | None:
         hits = self.tree.query(Point(lng, lat), predicate="covered_by")
@@ -123,6 +133,21 @@ def department_by_code(code: str) -> Department | None:
 def forget_departments() -> None:
     """Call after departments change: every process reads them again."""
     _DEPARTMENTS.forget()
+
+
+def locate_address(text: str) -> tuple[float, float, str] | None:
+    """A point for an address given as text (Open311 ``address_string``, the
+    public page without a map pin), from the names of the city's own grids,
+    communities and streets: (lat, lng, the name matched), the most specific
+    name the text contains; None when it names none of them. No outside
+    geocoder: the platform runs without internet."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for name, (lat, lng) in _grid_index().places:
+        if name in text:
+            return lat, lng, name
+    return None
 
 
 def locate_point(*, lat: float, lng: float) -> Location:

@@ -97,13 +97,16 @@ def report_case(world, *, source="hotline", grid=1, category="01001", by=None, *
     return services.case_report(by=by, **(fields | extra))
 
 
-def case_in(status, world, *, source="hotline", grid=1, category="01001", moment=None, department="sz", **report):
+def case_in(
+    status, world, *, source="hotline", grid=1, category="01001", moment=None, department="sz", reported=None, **report
+):
     """A case driven to ``status`` with the real services, all at one moment.
 
     closed = report → file → dispatch → sign → feedback → check-request →
     check-pass → close; suspended = … → sign → request-suspend → approve.
     The verifying and checking inspector is the grid's own (explicit for grids
-    without one). ``report`` overrides intake fields (lat, lng, caller_phone …).
+    without one). ``report`` overrides intake fields (lat, lng, caller_phone …);
+    ``reported`` is a case already registered (by the public, say) to walk on.
     """
     from cases import services
     from cases.models import Status
@@ -111,7 +114,7 @@ def case_in(status, world, *, source="hotline", grid=1, category="01001", moment
     p = world
     inspector = {} if grid < GRIDS_WITH_INSPECTOR else {"inspector": p.inspector}
     with clock.acting_at(moment or at(BUILT_AT)):
-        case = report_case(p, source=source, grid=grid, category=category, **report)
+        case = reported or report_case(p, source=source, grid=grid, category=category, **report)
         if status == Status.REPORTED:
             return case
         if status == Status.VERIFYING:
