@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from cases.models import Case, CaseEvent, CaseRequest, Category, MajorCategory
+from cases.open311 import admin as open311_admin  # noqa: F401  (registers the Open311 client admin)
 
 
 class CategoryInline(admin.TabularInline):

@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/reports/", include("reports.urls", namespace="reports-api")),
     path("api/v1/", include("cases.urls", namespace="api")),
     path("work/", include("cases.web.urls")),
+    path("open311/v2/", include("cases.open311.urls")),
+    path("report/", include("cases.web.public_urls")),
     path("patrols/", include("patrols.web.urls")),
     path("sanitation/", include("sanitation.web.urls")),
     path("reports/", include("reports.web.urls")),
