@@ -868,3 +868,19 @@ def seed_cases(
     if sim.refused:
         summary["refused"] = dict(sim.refused)
     return str(summary)
+
+
+# --- Open311 ---------------------------------------------------------------------------
+
+DEMO_OPEN311_CLIENT = "演示客户端（Open311）"
+DEMO_OPEN311_KEY = "demo-open311-key"  # a demo city's key, printed by seed_demo; never in production
+
+
+def seed_open311_client() -> str:
+    """One Open311 client system with a known key, so that POST can be tried at once."""
+    from cases.models import Open311Client
+
+    _client, created = Open311Client.objects.get_or_create(
+        name=DEMO_OPEN311_CLIENT, defaults={"api_key": DEMO_OPEN311_KEY, "contact": "demo"}
+    )
+    return "created" if created else "already there"

@@ -85,3 +85,28 @@ def test_demo_users_hold_their_roles_and_scopes(db):
     assert inspector.grids.count() == UnitGrid.objects.filter(district__code="339901").count() == 400
     assert user_roles(User.objects.get(username="admin")) >= {"admin"}
     assert UnitGrid.objects.filter(inspectors=None).count() == 0
+
+
+def test_the_printed_open311_key_reports_to_the_demo_city(db, client, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    output = seed()
+    key = next(line.split()[-1] for line in output.splitlines() if "Open311 demo api_key" in line)
+    grid = UnitGrid.objects.order_by("code").first()
+    category = Category.objects.filter(is_active=True).order_by("code").first()
+
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "service_code": category.code,
+            "lat": grid.centroid_lat,
+            "long": grid.centroid_lng,
+            "description": "路灯不亮",
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    number = response.json()[0]["service_request_id"]
+    from cases.models import Case
+
+    assert Case.objects.get(number=number).source == "public"

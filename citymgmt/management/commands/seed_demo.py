@@ -38,6 +38,7 @@ class Command(BaseCommand):
             ("users", demo.seed_users),
             ("cases", lambda: cases_demo.seed_cases(count=cases)),
             ("sanitation", sanitation_demo.seed_sanitation),
+            ("open311 client", cases_demo.seed_open311_client),
         ]
         if cases:
             steps.append(("patrols", patrols_demo.seed_patrols))
@@ -56,3 +57,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
         for login in demo.demo_logins():
             self.stdout.write(f"  {login.username:<24} {login.note}")
+        self.stdout.write("")
+        self.stdout.write("Without a login: the public reporting page /report/ and Open311 at /open311/v2/")
+        self.stdout.write(f"  Open311 demo api_key   {cases_demo.DEMO_OPEN311_KEY}")
