@@ -225,10 +225,13 @@ def test_a_bulk_post_without_rows_or_action_says_so(client, world):
 def test_the_page_polls_rows_and_counts_only_while_the_user_is_not_acting(client, world):
     case_in("filed", world)
     html = get(client, world.dispatcher, district="339901").content.decode()
-    assert 'hx-trigger="every 15s [!queueBusy()], queueChanged from:body"' in html
+    # Polling without an htmx trigger filter (eval, refused by the CSP): queue.js sends queuePoll.
+    assert 'data-poll-seconds="15"' in html
+    assert 'hx-trigger="queuePoll, queueChanged from:body"' in html
     assert f'hx-get="{ROWS}?district=339901"' in html
     guard = (Path(settings.BASE_DIR) / "static" / "js" / "queue.js").read_text()
     assert "window.queueBusy" in guard
+    assert 'if (!window.queueBusy()) htmx.trigger(live, "queuePoll")' in guard
     for condition in (".case-check:checked", "document.activeElement", "#queue-live:hover"):
         assert condition in guard
 
