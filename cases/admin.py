@@ -71,4 +71,6 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        # Cases are never deleted, they are voided (作废) through the workflow: deleting one
+        # would cascade to its events, which the database refuses anyway (migration 0011).
         return False

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+from PIL.Image import DecompressionBombError
 
 from cases.errors import CaseError
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 9
+# A few bytes can declare a 30000 × 30000 image ("decompression bomb"): refuse what a phone
+# camera never takes before anything decodes it (the public page re-encodes photos).
+MAX_PHOTO_PIXELS = 60_000_000
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
@@ -28,12 +32,19 @@ def validate_photos(files, field: str = "photos") -> list[tuple[object, str]]:
             upload.seek(0)
             with Image.open(upload) as image:
                 kind = image.format
+                pixels = image.width * image.height
                 image.verify()
+        except DecompressionBombError:
+            pixels = MAX_PHOTO_PIXELS + 1
+            kind = None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             problems.append(_("“%(name)s”不是有效的图片（支持 JPEG、PNG、WebP、GIF）。") % {"name": name})
             continue
         finally:
             upload.seek(0)
+        if pixels > MAX_PHOTO_PIXELS:
+            problems.append(_("“%(name)s”的尺寸太大（最多 6000 万像素）。") % {"name": name})
+            continue
         if kind not in CONTENT_TYPES:
             problems.append(
                 _("“%(name)s”的格式 %(kind)s 不受支持（支持 JPEG、PNG、WebP、GIF）。") % {"name": name, "kind": kind}

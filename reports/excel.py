@@ -1,7 +1,7 @@
 """The bulletins as .xlsx (openpyxl): Chinese headers, one sheet per level or
 section, rates as percentage-formatted numbers with an empty cell for no
 value, a frozen header row, and text that Excel would read as a formula
-neutralised (OWASP CSV injection)."""
+written as plain text (``citymgmt.exports``: OWASP CSV injection)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from citymgmt.exports import xlsx_row
 from reports.bulletins import COMPONENT_LABELS, DailyView
-from sanitation.excel import safe_text
 
 PERCENT = "0.00%"
 HEADER_FONT = Font(bold=True)
@@ -25,19 +25,14 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe(value):
-    """Text starting like a formula gets a leading apostrophe; other values pass."""
-    return safe_text(value) if isinstance(value, str) else value
-
-
 def _sheet(book: Workbook, title: str, headers: list[str], rows: list[list], *, percent_columns=(), widths=None):
     sheet = book.create_sheet(title=title[:31])
-    sheet.append([safe(h) for h in headers])
+    sheet.append(xlsx_row(sheet, headers))
     for cell in sheet[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in rows:
-        sheet.append([safe(value) for value in row])
+        sheet.append(xlsx_row(sheet, row))
     for index in percent_columns:
         letter = get_column_letter(index + 1)
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):

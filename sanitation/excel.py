@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,13 +24,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from citymgmt.exports import looks_like_formula, xlsx_row
 from org.models import Region, UnitGrid
 from org.selectors import grid_by_id, region_by_id
 from sanitation.ledgers import Column, Ledger
 from sanitation.models import Bin, MuckCompany
 
 MAX_BYTES = 10 * 1024 * 1024
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# An .xlsx is a zip: a small file can unpack to gigabytes (a "zip bomb"). Real ledgers
+# unpack to about 10-20 times their size; zipfile never reads past the declared sizes.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 REGION_KINDS = ("district", "street", "community")
 FK_KINDS = (*REGION_KINDS, "grid", "company")
 TRUE_WORDS = {"是", "1", "true", "yes", "y", "t", "√"}
@@ -37,11 +41,6 @@ FALSE_WORDS = {"否", "0", "false", "no", "n", "f", ""}
 
 
 # --- export -------------------------------------------------------------------------------
-
-
-def safe_text(value: str) -> str:
-    """Text that Excel would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _export_value(column: Column, obj, bins: dict[str, int]):
@@ -59,8 +58,6 @@ def _export_value(column: Column, obj, bins: dict[str, int]):
         return str(getattr(obj, f"get_{column.name}_display")())
     if column.kind == "bool":
         return _("是") if value else _("否")
-    if isinstance(value, str):
-        return safe_text(value)
     return value
 
 
@@ -69,15 +66,17 @@ def export_workbook(ledger: Ledger, queryset) -> bytes:
 
     Write-only mode streams rows to the file, so tens of thousands of rows fit in
     little memory; regions and grids come from the process's index (no query per row).
+    Text that a spreadsheet would read as a formula is written as text
+    (``citymgmt.exports``), shown exactly as stored.
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=str(ledger.title)[:31])
-    sheet.append([column.title for column in ledger.columns])
+    sheet.append(xlsx_row(sheet, [column.title for column in ledger.columns]))
     if ledger.inline == "bins":
         queryset = queryset.prefetch_related("bins")
     for obj in queryset.iterator(chunk_size=2000):
         bins = {b.waste_type: b.count for b in obj.bins.all()} if ledger.inline == "bins" else {}
-        sheet.append([_export_value(column, obj, bins) for column in ledger.columns])
+        sheet.append(xlsx_row(sheet, [_export_value(column, obj, bins) for column in ledger.columns]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -127,8 +126,8 @@ def _text(value) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     text = str(value).strip()
-    if text.startswith("'") and text[1:].startswith(FORMULA_START):
-        text = text[1:]  # our own export's guard against formulas
+    if text.startswith("'") and looks_like_formula(text[1:]):
+        text = text[1:]  # the apostrophe guard of files exported before citymgmt.exports
     return text
 
 
@@ -276,6 +275,13 @@ def read_rows(data: bytes) -> tuple[list[tuple], str]:
     """All rows of the first sheet as values; '' or the reason the file is refused."""
     if len(data) > MAX_BYTES:
         return [], _("文件太大（最多 10 MB）。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return [], _("无法读取：请上传 Excel 2007 及以上的 .xlsx 文件。")
+    if unpacked > MAX_UNPACKED_BYTES:
+        return [], _("文件解压后太大，无法读取。")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]

@@ -182,6 +182,8 @@ def _read_upload(request) -> tuple[str, str | None]:
     if upload.size > MAX_IMPORT_BYTES:
         return "", _("文件太大（最多 2 MB）。")
     raw = upload.read()
+    if b"\x00" in raw:  # checked by content, not name: a picture or a workbook renamed .csv
+        return "", _("这不是 CSV 文本文件，请另存为 UTF-8 的 CSV。")
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
         try:
             return raw.decode(encoding), None

@@ -105,9 +105,9 @@ def test_roads_export_then_import_gives_the_same_rows(client, world, assessor):
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == ROAD_HEADERS
     first = dict(zip(ROAD_HEADERS, rows[1], strict=True))
-    assert first["名称" if "名称" in first else "路段名称"] == '\'=HYPERLINK("http://evil")'  # written as text
-    assert sheet.cell(row=2, column=2).data_type == "s"
-    assert first["保洁单位"] == "'+86 城洁"
+    assert first["名称" if "名称" in first else "路段名称"] == '=HYPERLINK("http://evil")'  # as typed, as text
+    assert sheet.cell(row=2, column=2).data_type == "s" and sheet.cell(row=2, column=2).quotePrefix
+    assert first["保洁单位"] == "+86 城洁"
     assert (first["区/县代码"], first["网格编码"], first["道路等级"], first["机械化清扫"]) == (
         "339901",
         city.grids[1].code,
