@@ -51,7 +51,7 @@ from cases.serializers import (
     SuperviseSerializer,
     VerifyReplySerializer,
 )
-from citymgmt.api import ERROR_RESPONSES, ApiPagination, ErrorSerializer
+from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, ApiPagination, ErrorSerializer
 from org.api import CodeInFilter
 from org.roles import Role
 from org.selectors import user_roles
@@ -73,13 +73,16 @@ class CategoryFilter(filters.FilterSet):
     list=extend_schema(
         tags=["reference"], summary="案件类别（小类）", responses={200: CategorySerializer, **ERROR_RESPONSES}
     ),
-    retrieve=extend_schema(tags=["reference"], summary="一个案件类别"),
+    retrieve=extend_schema(
+        tags=["reference"], summary="一个案件类别", responses={200: CategorySerializer, **ERROR_RESPONSES}
+    ),
 )
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Category.objects.select_related("major").order_by("code")
     serializer_class = CategorySerializer
     filterset_class = CategoryFilter
     lookup_field = "code"
+    lookup_value_regex = ANY_SEGMENT
 
 
 # --- cases -------------------------------------------------------------------------------
@@ -184,6 +187,7 @@ def with_timeline(queryset):
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_field = "number"
+    lookup_value_regex = ANY_SEGMENT
     filterset_class = CaseFilter
     pagination_class = CasePagination
 

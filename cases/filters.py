@@ -22,6 +22,7 @@ from drf_spectacular.utils import extend_schema_field
 from cases import clock
 from cases.models import Case, Light, Source, Status, Urgency, overdue_q
 from cases.privacy import can_see_caller
+from citymgmt.api import as_utc
 from org.api import CodeInFilter
 
 ORDERINGS = ["deadline", "step_deadline", "filed_at", "reported_at"]
@@ -53,18 +54,22 @@ class DateOrDateTimeField(forms.Field):
         text = str(value).strip()
         # An unencoded "+08:00" in a query string arrives as " 08:00".
         text = re.sub(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$", r"\1+\2", text)
-        try:
+        try:  # OverflowError: the day after 9999-12-31
             day = parse_date(text)
             if day is not None:
+                _start_of(day + timedelta(days=1))  # the whole day is representable
                 return day, True
             moment = parse_datetime(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             moment = None
         if moment is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        return moment, False
+        try:
+            return as_utc(moment), False
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 def _start_of(day: date) -> datetime:

@@ -101,7 +101,7 @@ class CaseSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     department = ReferenceField(department_by_id, source="department_id", allow_null=True, help_text="处置部门编码")
     department_name = ReferenceField(department_by_id, "name", source="department_id", allow_null=True)
     duplicate_of = serializers.SlugRelatedField(
-        slug_field="number", read_only=True, help_text="重复件所关联的原案件编号"
+        slug_field="number", read_only=True, allow_null=True, help_text="重复件所关联的原案件编号"
     )
     step_label = serializers.SerializerMethodField()
     light = serializers.ChoiceField(choices=Light.choices, read_only=True, allow_null=True)

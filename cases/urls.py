@@ -9,7 +9,7 @@ from rest_framework.routers import SimpleRouter
 from cases.api import CaseViewSet, CategoryViewSet, PhotoView, UnknownActionView, action_views
 from org.api import DepartmentViewSet, GridViewSet, LocateView, RegionViewSet, TokenView
 from patrols.api import NoticeViewSet, PatrolViewSet, RouteViewSet, SubjectViewSet, TaskViewSet
-from sanitation.api import InspectionViewSet, SanitationScoresView, SortingRatesView
+from sanitation.api import InspectionPhotoView, InspectionViewSet, SanitationScoresView, SortingRatesView
 
 app_name = "api"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("locate/", LocateView.as_view(), name="locate"),
     path("photos/<int:pk>/", PhotoView.as_view(), name="photo"),
+    path("sanitation/photos/<int:pk>/", InspectionPhotoView.as_view(), name="sanitation-photo"),
     path("sanitation/scores/", SanitationScoresView.as_view(), name="sanitation-scores"),
     path("sanitation/sorting-rates/", SortingRatesView.as_view(), name="sanitation-sorting-rates"),
     *router.urls,

@@ -15,8 +15,14 @@ A ``cases.errors.CaseError`` maps to 409 (state), 403 (permission) or 400
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from django import forms
+from django.http import JsonResponse
+from django_filters import IsoDateTimeFilter
+from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -34,7 +40,13 @@ def api_exception_handler(exc, context):
         errors = field_errors(exc.detail)
         first = next((messages[0] for messages in errors.values() if messages), "")
         return Response({"detail": first, "errors": errors}, status=exc.status_code)
-    return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if response is not None and response.status_code == 400 and "errors" not in response.data:
+        # A body that is not JSON or not a form (ParseError): the same 400 shape,
+        # its message as the error of the body as a whole.
+        response.data = {"detail": str(response.data.get("detail", "")), "errors": {"non_field_errors": []}}
+        response.data["errors"]["non_field_errors"].append(response.data["detail"])
+    return response
 
 
 def field_errors(detail) -> dict[str, list[str]]:
@@ -56,12 +68,60 @@ def _messages(value) -> list[str]:
     return [str(value)]
 
 
+def not_found(request, exception=None):
+    """The 404 page (``handler404`` in citymgmt/urls.py): under /api/ the JSON
+    refusal every API view gives, e.g. for ``/api/v1/photos/abc/``, which no
+    route matches; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+# The router's default lookup pattern, ``[^/.]+``, leaves an id such as "0.5" or a
+# code with a dot to Django's HTML 404 page; any path segment reaches the view
+# instead, which answers a JSON 404 for what it cannot find.
+ANY_SEGMENT = "[^/]+"
+
+
 class ApiPagination(PageNumberPagination):
     """``{count, next, previous, results}``; 20 a page, ``page_size`` up to 100."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+# --- moments in query parameters ---------------------------------------------------------
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware moment in UTC, or ValueError when it has no UTC equivalent.
+
+    Python accepts offsets up to ±23:59 and PostgreSQL only up to ±15:59, so a
+    moment is compared in UTC; "year 1 at +08:00" has no UTC (OverflowError)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return as_utc(moment)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(IsoDateTimeFilter):
+    """django-filter's ISO date-time filter, compared in UTC (``as_utc``)."""
+
+    field_class = UtcIsoDateTimeField
 
 
 # --- documentation of the error bodies (drf-spectacular) ---------------------------------

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import copy
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
 
 class BuiltOnceFieldsMixin:
     """Build a ModelSerializer's fields once per class, then copy them.
@@ -14,6 +19,10 @@ class BuiltOnceFieldsMixin:
     The fields depend on the class only (its Meta and declared fields), so the
     first build is kept and later instances get a deep copy, which is how DRF
     itself copies declared fields.
+
+    Read-only choice fields keep the empty value their model field allows: DRF
+    drops ``allow_blank`` from read-only fields, so the OpenAPI schema would
+    list the choices without ``""`` while the API sends ``""`` for "not set".
     """
 
     def get_fields(self):
@@ -21,5 +30,32 @@ class BuiltOnceFieldsMixin:
         built = cls.__dict__.get("_built_fields")
         if built is None:
             built = super().get_fields()
+            _allow_blank_choices(built, getattr(getattr(cls, "Meta", None), "model", None))
             cls._built_fields = built
         return copy.deepcopy(built)
+
+
+def _allow_blank_choices(fields: dict, model) -> None:
+    if model is None:
+        return
+    for name, field in fields.items():
+        if not (isinstance(field, serializers.ChoiceField) and field.read_only and not field.allow_blank):
+            continue
+        try:
+            model_field = model._meta.get_field(field.source or name)
+        except FieldDoesNotExist:  # a declared field whose source is not a model field
+            continue
+        if isinstance(model_field, models.CharField) and model_field.blank:
+            field.allow_blank = True
+            field._kwargs["allow_blank"] = True  # a deep copy builds the field again from its arguments
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$", "example": "07:30:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day without an offset ("07:30:00"), as the API sends it.
+
+    drf-spectacular documents a TimeField as ``format: time``, which JSON Schema
+    reads as RFC 3339's full-time and so requires an offset the API never sends.
+    """

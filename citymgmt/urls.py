@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -27,8 +25,11 @@ urlpatterns = [
     path("reports/", include("reports.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/", include("citymgmt.health_urls")),
+    path("", include("citymgmt.security_urls")),
     path("", include("org.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# A URL no route matches under /api/ (e.g. /api/v1/photos/abc/) answers the API's JSON 404.
+handler404 = "citymgmt.api.not_found"
+# Uploaded photos are never served as files under MEDIA_URL, not even with DEBUG: only
+# through the views that check who may see them (cases/urls.py `photo`, the public page).

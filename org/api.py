@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citymgmt.api import ERROR_RESPONSES, ValidationErrorSerializer
+from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, ValidationErrorSerializer
 from org.models import Department, Region, UnitGrid
 from org.selectors import OutsideManagedArea, locate_point
 from org.serializers import (
@@ -63,13 +63,16 @@ class RegionFilter(filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(tags=["reference"], summary="行政区划", responses={200: RegionSerializer, **ERROR_RESPONSES}),
-    retrieve=extend_schema(tags=["reference"], summary="一个行政区划"),
+    retrieve=extend_schema(
+        tags=["reference"], summary="一个行政区划", responses={200: RegionSerializer, **ERROR_RESPONSES}
+    ),
 )
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.select_related("parent").order_by("code")
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
     lookup_field = "code"
+    lookup_value_regex = ANY_SEGMENT
 
 
 class DepartmentFilter(filters.FilterSet):
@@ -86,13 +89,16 @@ class DepartmentFilter(filters.FilterSet):
     list=extend_schema(
         tags=["reference"], summary="处置部门", responses={200: DepartmentSerializer, **ERROR_RESPONSES}
     ),
-    retrieve=extend_schema(tags=["reference"], summary="一个处置部门"),
+    retrieve=extend_schema(
+        tags=["reference"], summary="一个处置部门", responses={200: DepartmentSerializer, **ERROR_RESPONSES}
+    ),
 )
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Department.objects.select_related("street").order_by("code")
     serializer_class = DepartmentSerializer
     filterset_class = DepartmentFilter
     lookup_field = "code"
+    lookup_value_regex = ANY_SEGMENT
 
 
 class GridFilter(filters.FilterSet):
@@ -109,13 +115,16 @@ class GridFilter(filters.FilterSet):
     list=extend_schema(
         tags=["reference"], summary="单元网格（中心点坐标）", responses={200: GridSerializer, **ERROR_RESPONSES}
     ),
-    retrieve=extend_schema(tags=["reference"], summary="一个单元网格"),
+    retrieve=extend_schema(
+        tags=["reference"], summary="一个单元网格", responses={200: GridSerializer, **ERROR_RESPONSES}
+    ),
 )
 class GridViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = UnitGrid.objects.select_related("community", "street", "district").order_by("code")
     serializer_class = GridSerializer
     filterset_class = GridFilter
     lookup_field = "code"
+    lookup_value_regex = ANY_SEGMENT
 
 
 # --- where is this point ----------------------------------------------------------------

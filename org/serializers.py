@@ -8,7 +8,9 @@ from org.models import Department, Region, UnitGrid
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="上级区划代码")
+    parent = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="上级区划代码；市为空"
+    )
 
     class Meta:
         model = Region
@@ -16,7 +18,9 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    street = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="街道办负责的街道代码")
+    street = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="街道办负责的街道代码；市级部门为空"
+    )
 
     class Meta:
         model = Department

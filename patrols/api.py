@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 
 from django.db import transaction
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -23,13 +22,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from cases.api import as_new, case_queryset, possible_duplicates, with_timeline
 from cases.catalogue import active_category
 from cases.serializers import CaseDetailSerializer, IntakeResultSerializer
-from citymgmt.api import ERROR_RESPONSES, ApiPagination, ErrorSerializer
+from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, ApiPagination, ErrorSerializer
 from org.roles import Role
 from org.selectors import user_roles
 from patrols import enforcement, services
@@ -83,6 +83,7 @@ def has_role(roles: set[str] | None = None) -> type[BasePermission]:
     ),
 )
 class RouteViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ANY_SEGMENT
     serializer_class = RouteSerializer
     filterset_class = RouteFilter
     permission_classes = [has_role()]
@@ -118,6 +119,7 @@ class TrackPagination(ApiPagination):
     ),
 )
 class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ANY_SEGMENT
     serializer_class = PatrolSerializer
     filterset_class = PatrolFilter
     permission_classes = [has_role(PATROL_READER_ROLES)]
@@ -240,6 +242,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     ),
 )
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ANY_SEGMENT
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
     permission_classes = [has_role(PATROL_READER_ROLES)]
@@ -296,6 +299,35 @@ def read_points(batch: list[dict]) -> tuple[list[dict], list[int], dict[int, str
     return passed, indexes, rejected
 
 
+ISSUER_ROLES = {Role.INSPECTOR, Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN}
+SUPERVISOR_ROLES = {Role.DISPATCHER, Role.SHIFT_LEADER, Role.ADMIN}
+
+
+def _in_leader_region(user, grid_path: str) -> Q:
+    """The objects whose grid lies in a leader's region (all for a city leader),
+    and those with no known place (no grid: their region cannot be told);
+    nothing for a user who is not a leader."""
+    if Role.LEADER not in user_roles(user):
+        return Q(pk__in=[])
+    profile = getattr(user, "profile", None)
+    region = profile.region if profile is not None else None
+    if region is None or region.level == "city":
+        return Q()
+    return Q(**{f"{grid_path}{region.level}": region}) | Q(**{f"{grid_path[:-2]}__isnull": True})
+
+
+def notices_visible_to(user, notices):
+    """As the notice pages (``patrols.web.notices.visible_notices``): supervisors
+    see every notice, an inspector the ones they issued; and a leader those of
+    their region. Nobody reaches another's notice by guessing its id."""
+    if user_roles(user) & SUPERVISOR_ROLES:
+        return notices
+    scope = _in_leader_region(user, "subject__grid__")
+    if Role.INSPECTOR in user_roles(user):
+        scope |= Q(issued_by=user)
+    return notices.filter(scope)
+
+
 @extend_schema_view(
     list=extend_schema(
         tags=["notices"],
@@ -320,10 +352,14 @@ def read_points(batch: list[dict]) -> tuple[list[dict], list[int], dict[int, str
     ),
 )
 class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ANY_SEGMENT
     serializer_class = NoticeSerializer
     filterset_class = NoticeFilter
     permission_classes = [has_role(NOTICE_ROLES)]
     queryset = EnforcementNotice.objects.select_related("subject", "issued_by").order_by("-issued_at", "-id")
+
+    def get_queryset(self):
+        return notices_visible_to(self.request.user, super().get_queryset())
 
     def get_serializer_class(self):
         return NoticeIssueSerializer if self.action == "create" else NoticeSerializer
@@ -371,9 +407,16 @@ class NoticeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ),
 )
 class SubjectViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ANY_SEGMENT
     filterset_class = SubjectFilter
     permission_classes = [has_role(NOTICE_ROLES)]
     queryset = EnforcementSubject.objects.order_by("name", "id")
+
+    def get_queryset(self):
+        subjects = super().get_queryset()
+        if user_roles(self.request.user) & ISSUER_ROLES:
+            return subjects  # issuing needs any subject's ladder of notices
+        return subjects.filter(_in_leader_region(self.request.user, "grid__"))
 
     def get_serializer_class(self):
         return SubjectDetailSerializer if self.action == "retrieve" else SubjectSerializer

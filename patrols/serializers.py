@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from cases.catalogue import category_by_id
 from cases.serializers import CaseIntakeSerializer, ReferenceField
-from citymgmt.serializers import BuiltOnceFieldsMixin
+from citymgmt.serializers import BuiltOnceFieldsMixin, LocalTimeField
 from org.selectors import grid_by_id, region_by_id
 from patrols.models import EnforcementNotice, EnforcementSubject, Patrol, PatrolTask, Route, TrackPoint
 
@@ -46,6 +46,8 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     route_code = serializers.CharField(source="route.code", read_only=True)
     route_name = serializers.CharField(source="route.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    shift_start = LocalTimeField(read_only=True)
+    shift_end = LocalTimeField(read_only=True)
 
     class Meta:
         model = PatrolTask

@@ -11,21 +11,31 @@ from decimal import Decimal
 
 import django_filters
 from django.db.models import F, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citymgmt.api import ERROR_RESPONSES
+from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, UtcIsoDateTimeFilter
 from sanitation.access import may_read as can_read
 from sanitation.access import parse_month
 from sanitation.access import read_scope as leader_region
 from sanitation.inspections import inspection_record
-from sanitation.models import Inspection, InspectionFault, InspectionTemplate, PublicToilet, RoadSection
+from sanitation.models import (
+    Inspection,
+    InspectionFault,
+    InspectionPhoto,
+    InspectionTemplate,
+    PublicToilet,
+    RoadSection,
+)
 from sanitation.rates import COUNT_FIELDS, LEVELS, rates
 from sanitation.selectors import inspections_visible_to, monthly_sanitation_scores
 from sanitation.serializers import (
@@ -46,8 +56,8 @@ class CanRead(BasePermission):
 class InspectionFilter(django_filters.FilterSet):
     template = django_filters.CharFilter(field_name="template__code")
     district = django_filters.CharFilter(field_name="district__code")
-    inspected_after = django_filters.IsoDateTimeFilter(field_name="inspected_at", lookup_expr="gte")
-    inspected_before = django_filters.IsoDateTimeFilter(field_name="inspected_at", lookup_expr="lt")
+    inspected_after = UtcIsoDateTimeFilter(field_name="inspected_at", lookup_expr="gte")
+    inspected_before = UtcIsoDateTimeFilter(field_name="inspected_at", lookup_expr="lt")
     score_below = django_filters.NumberFilter(field_name="score", lookup_expr="lt")
 
     class Meta:
@@ -76,6 +86,7 @@ class InspectionFilter(django_filters.FilterSet):
 class InspectionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    lookup_value_regex = ANY_SEGMENT
     serializer_class = InspectionSerializer
     filterset_class = InspectionFilter
     permission_classes = [CanRead]
@@ -118,6 +129,33 @@ class InspectionViewSet(
         )
         fresh = self.get_queryset().get(pk=inspection.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["sanitation"],
+    summary="考评照片",
+    description="考评现场照片文件本身；只有能看到该次考评的用户可以取得（页面与 API 同一地址）。",
+    responses={(200, "image/*"): OpenApiResponse(description="照片"), **ERROR_RESPONSES},
+)
+class InspectionPhotoView(GenericAPIView):
+    """An inspection photo, for whoever may read its inspection (sessions and tokens
+    alike), like ``cases.api.PhotoView``: uploads are never public files, so a
+    guessed number outside the reader's scope is a 404."""
+
+    permission_classes = [CanRead]
+
+    def get_queryset(self):
+        return InspectionPhoto.objects.filter(inspection__in=inspections_visible_to(self.request.user))
+
+    def get(self, request, pk: int):
+        photo = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            handle = photo.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404(_("照片文件不存在。")) from exc
+        response = FileResponse(handle, content_type=photo.content_type or "application/octet-stream")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
 
 
 def month_and_level(request, levels, level_message: str):

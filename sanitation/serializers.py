@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -62,8 +63,9 @@ class InspectionSerializer(serializers.ModelSerializer):
         return region_by_id(obj.district_id).code
 
     def get_photos(self, obj) -> list[str]:
+        """The permission-checked addresses (sanitation.api.InspectionPhotoView), never the stored files'."""
         request = self.context.get("request")
-        urls = [photo.file.url for photo in obj.photos.all()]
+        urls = [reverse("api:sanitation-photo", kwargs={"pk": photo.pk}) for photo in obj.photos.all()]
         return [request.build_absolute_uri(url) for url in urls] if request else urls
 
 
@@ -78,9 +80,10 @@ class CountsField(serializers.Field):
             try:
                 data = json.loads(data or "{}")
             except ValueError:
-                self.fail("invalid")
+                data = None
         if not isinstance(data, dict):
-            self.fail("invalid")
+            # Not self.fail(): it runs str.format on the message, whose braces are text.
+            raise serializers.ValidationError(self.error_messages["invalid"], code="invalid")
         return data
 
     def to_representation(self, value):

@@ -338,10 +338,11 @@
     if (!shown) result("danger", message || Object.values(errors || {}).join(" "));
   }
 
-  function result(kind, html) {
+  function result(kind, text) {
+    // Text only: messages carry the server's words and the report's own description.
     var box = document.getElementById("report-result");
     box.className = "alert alert-" + kind + " py-2 small";
-    box.innerHTML = html;
+    box.textContent = text;
   }
 
   function sendReport(item, form) {
