@@ -74,8 +74,12 @@ def env_timezone(name: str, default: str) -> str:
 def env_database(name: str, default: str) -> dict[str, Any]:
     """Parse a database URL; only PostgreSQL and SQLite are supported."""
     value = env_str(name, default)
+    # Persistent connections, checked before each request's first query (and dropped when
+    # PostgreSQL restarted or killed them), so the app reconnects by itself.
+    conn_max_age = env_int("CONN_MAX_AGE", 60, minimum=0)
+    conn_health_checks = env_bool("CONN_HEALTH_CHECKS", True)
     try:
-        config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(value, conn_max_age=conn_max_age, conn_health_checks=conn_health_checks)
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"{name}={value!r} is not a database URL ({exc}).") from None
     engine = config.get("ENGINE", "")

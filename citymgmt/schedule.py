@@ -52,6 +52,12 @@ BEAT_SCHEDULE = {
         "task": "reports.tasks.daily_bulletin",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Every minute: send the tasks kept in the outbox table while Redis was down (a
+    # send after Redis is back and a worker's start also do it; this is the backstop).
+    "outbox-drain": {
+        "task": "citymgmt.tasks.drain_outbox",
+        "schedule": 60.0,
+    },
     # Every minute: proves to the health check that beat and a worker are alive.
     "heartbeat": {
         "task": "citymgmt.tasks.heartbeat",

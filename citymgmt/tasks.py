@@ -15,3 +15,12 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set("celery:heartbeat", now, timeout=None)
     return now
+
+
+@shared_task(acks_late=True)
+def drain_outbox() -> int:
+    """Sends the tasks kept in the outbox table while the broker was down
+    (citymgmt/outbox.py); the number sent."""
+    from citymgmt import outbox
+
+    return outbox.drain()

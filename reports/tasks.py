@@ -16,7 +16,11 @@ OPEN_RECOUNT_SECONDS = 60
 def request_refresh() -> None:
     """Asks for a refresh unless one is already on its way (after commit)."""
     if cache.add(_QUEUED_KEY, 1, timeout=REFRESH_DELAY_SECONDS):
-        refresh_stats.apply_async(countdown=REFRESH_DELAY_SECONDS)
+        # Through the outbox: with Redis down the request waits in the database (one row,
+        # however many changes) and the refresh comes once the broker is back.
+        from citymgmt import outbox
+
+        outbox.send(refresh_stats, countdown=REFRESH_DELAY_SECONDS, dedupe_key="reports.tasks.refresh_stats")
 
 
 @shared_task(acks_late=True)
