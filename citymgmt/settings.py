@@ -5,6 +5,7 @@ environment (see README, "Configuration"). The defaults are the embedded local
 mode: SQLite in the project folder, Celery tasks run in-process, DEBUG on.
 """
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -141,7 +142,10 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = DEBUG  # development: serve from the finders, no collectstatic needed
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploaded photos live outside the code tree (never served as static files: only through
+# views that check who may see them). Default: $XDG_DATA_HOME/citymgmt/media.
+_DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(_DATA_HOME / "citymgmt" / "media")))
 # SQLite (the embedded mode) builds covering indexes without their INCLUDE columns, which is
 # what a small embedded database needs; do not warn about it on every command.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -200,7 +204,7 @@ CACHES = {
 # Its checks know only memcached and django-redis: Django's own RedisCache
 # increments atomically too, and without Redis the one `make run` process counts
 # in its own memory, which is exact for it.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001", "django_ratelimit.E003"]
 OPEN311_RATE_PER_KEY = env_str("OPEN311_RATE_PER_KEY", "120/m")  # POST requests per API key
 OPEN311_RATE_PER_IP = env_str("OPEN311_RATE_PER_IP", "30/m")  # POST requests per client address
 PUBLIC_REPORT_RATE_PER_IP = env_str("PUBLIC_REPORT_RATE_PER_IP", "10/h")  # reports from the public page
@@ -255,3 +259,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+
+# --- Issue 9: hardening, operations, deployment (one module per topic) ---------------
+from citymgmt.settings_deploy import *  # noqa: E402, F403  read replica, task queues
+from citymgmt.settings_ops import *  # noqa: E402, F403  logging, cache, health, connections
+from citymgmt.settings_security import *  # noqa: E402, F403  login, sessions, headers, CSP

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from citymgmt.routers import primary
 from org.models import Department, Region
 from reports import stats
 from reports.metrics import Ranked, add_counts, rank, rates, score, zero_counts
@@ -183,7 +184,7 @@ def freeze(month: date, *, now: datetime | None = None) -> AssessmentMonth | Non
     as_of = settle_moment(month, scheme)
     if as_of > now:
         return None
-    with transaction.atomic():
+    with primary(), transaction.atomic():
         stats.lock_figures()
         existing = AssessmentMonth.objects.filter(month=month).first()
         if existing:
@@ -215,7 +216,7 @@ def recompute_frozen(month: date, *, by, reason: str) -> AssessmentChange:
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a reason is required")
-    with transaction.atomic():
+    with primary(), transaction.atomic():
         stats.lock_figures()
         assessment = AssessmentMonth.objects.select_for_update().get(month=month)
         before = {(r.level, r.code): r for r in assessment.rows.all()}

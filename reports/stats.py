@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from cases.catalogue import category_by_id
 from cases.models import OPEN_STATUSES, Case, overdue_q
+from citymgmt.routers import primary
 from reports.models import (
     CHANNEL_GROUP_OF,
     COUNTS,
@@ -388,10 +389,11 @@ def _writing():
     snapshot), then, when this is the outermost transaction, everything is read
     at repeatable read: the queue rows taken and the cases read are of the same
     moment, so a change committed meanwhile is neither lost nor counted twice;
-    it stays queued. SQLite has one writer at a time anyway.
+    it stays queued. SQLite has one writer at a time anyway. With a read
+    replica, every read inside reads the primary (``citymgmt.routers.primary``).
     """
     outer = connection.in_atomic_block
-    with transaction.atomic():
+    with primary(), transaction.atomic():
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
