@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from urllib.parse import urlencode, urlsplit
@@ -184,3 +185,21 @@ class TokenRevokeView(APIView):
     def post(self, request):
         Token.objects.filter(user=request.user).delete()
         return Response(status=204)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address for rate limits and records: REMOTE_ADDR, or behind
+    ``LOGIN_TRUSTED_PROXIES`` proxies that append to X-Forwarded-For, the address
+    the outermost of them saw (entries further left are the client's own claim and
+    can be forged). "0.0.0.0" when there is none (a Unix socket without a proxy
+    header), so that a limit still applies rather than failing the request."""
+    remote = (request.META.get("REMOTE_ADDR") or "").strip()
+    proxies = settings.LOGIN_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            remote = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(remote))
+    except ValueError:
+        return "0.0.0.0"

@@ -36,6 +36,8 @@ if LOGIN_TRUSTED_PROXIES:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The same client address for the public channel's rate limits (django-ratelimit) and records.
+RATELIMIT_IP_META_KEY = "citymgmt.security.client_ip"
 # One backend: the lockout check, then Django's password check with the staff profile
 # (citymgmt.authentication.StaffBackend). See citymgmt.security.LockoutBackend for why a
 # call without a request (the test client's login(), the shell) is not counted.

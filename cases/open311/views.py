@@ -29,6 +29,7 @@ from cases.open311.formats import render, render_errors, w3c_datetime
 from cases.open311.params import ParamError, parse_request_query, problem
 from cases.public import CLOSED_STATUSES, masked_text, open311_status, public_cases, rate_limited, status_note
 from cases.services import case_report_public
+from citymgmt.security import client_ip
 from org.selectors import locate_address
 
 logger = logging.getLogger(__name__)
@@ -336,7 +337,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             media_url=params.get("media_url") or "",
             photos=request.FILES.getlist("media"),
             client=client,
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=_recorded_ip(request),
         )
     except CaseError as exc:
         if not exc.fields:
@@ -354,3 +355,9 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         }
     ]
     return render(fmt, "service_requests", data, status=201)
+
+
+def _recorded_ip(request) -> str | None:
+    """The client's address as the rate limits see it (None when unknown)."""
+    ip = client_ip(request)
+    return None if ip == "0.0.0.0" else ip

@@ -37,6 +37,7 @@ from cases.errors import CaseError
 from cases.models import Attachment, Category, PublicReport, Status
 from cases.public import masked_text, open311_status, public_cases, public_events, public_photos, rate_limited
 from cases.services import MAX_DESCRIPTION, case_public_feedback, case_report_public
+from citymgmt.security import client_ip
 from org.models import UnitGrid
 from org.selectors import OutsideManagedArea, locate_address, locate_point
 
@@ -140,7 +141,7 @@ def report(request):
             caller_phone=values["caller_phone"],
             email=values["email"],
             photos=photos,
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=_recorded_ip(request),
         )
     except CaseError as exc:
         errors = {("location" if name in ("lat", "lng") else name): m for name, m in exc.fields.items()}
@@ -378,3 +379,9 @@ def photo(request, pk: int):
     response["Cache-Control"] = f"public, max-age={PHOTO_CACHE_SECONDS}"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _recorded_ip(request) -> str | None:
+    """The client's address as the rate limits see it (None when unknown)."""
+    ip = client_ip(request)
+    return None if ip == "0.0.0.0" else ip
