@@ -10,7 +10,8 @@ in-process, unless --redis-url is given: then one Celery worker runs beside it).
 
 1. Dispatchers: --users people (users `load-NN`, roles 受理员 + 值班长 + 派遣员, created once)
    each sign in through the login page (a session, for the pages) and the token endpoint (for the
-   API), then loop for --seconds with no pause (or --think seconds) over a mix of
+   API), then loop for --seconds, pausing a random --think seconds on average between requests
+   (default 3: a person reading the page; 0: no pause, bots rather than people), over a mix of
      queue   GET /work/queue/ with a random filter (district, light, stage, search …)      30 %
      list    GET /api/v1/cases/ with a random filter, ordering by deadline                   25 %
      case    GET /work/cases/<number>/ of a random case                                      30 %
@@ -284,6 +285,11 @@ class Mix:
 
     def client(self, person: Dispatcher, seed: int, stop_at: float) -> None:
         rng = random.Random(seed)
+        if self.think:
+            # People do not all click at the same instant: each starts after a pause of the same
+            # (memoryless) kind as between clicks, so the run measures the steady state, not 50
+            # requests arriving at once at its first moment.
+            time.sleep(rng.expovariate(1 / self.think))
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
@@ -379,7 +385,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases the database should hold first")
     parser.add_argument("--users", type=int, default=50, help="concurrent dispatchers (50)")
     parser.add_argument("--seconds", type=float, default=60, help="how long the dispatchers work (60)")
-    parser.add_argument("--think", type=float, default=0, help="mean pause between a person's requests, s (0)")
+    parser.add_argument("--think", type=float, default=3, help="mean pause between a person's requests, s (3; 0: bots)")
     parser.add_argument("--burst", type=int, default=500, help="intake requests of the burst (500; 0: none)")
     parser.add_argument("--burst-seconds", type=float, default=10, help="the burst's duration (10)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
