@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -51,7 +51,7 @@ from cases.serializers import (
     SuperviseSerializer,
     VerifyReplySerializer,
 )
-from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, ApiPagination, ErrorSerializer
+from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, ApiPagination, ErrorSerializer, photo_response
 from org.api import CodeInFilter
 from org.roles import Role
 from org.selectors import user_roles
@@ -266,13 +266,7 @@ class PhotoView(GenericAPIView):
 
     def get(self, request, pk: int):
         attachment = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404(_("照片文件不存在。")) from exc
-        response = FileResponse(handle, content_type=attachment.content_type or "application/octet-stream")
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return photo_response(attachment.file, attachment.content_type)
 
 
 # --- actions: POST /api/v1/cases/{number}/{action}/ -----------------------------------------

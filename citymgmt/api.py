@@ -18,7 +18,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django import forms
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
@@ -144,3 +145,16 @@ ERROR_RESPONSES = {
     403: ErrorSerializer,
     404: ErrorSerializer,
 }
+
+
+def photo_response(stored, content_type: str) -> FileResponse:
+    """An uploaded photo's file to a reader the caller's queryset has already
+    scoped (case and inspection photos alike): never a public file, cached only
+    by the reader's own browser. A file missing from the store is a 404."""
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("照片文件不存在。")) from exc
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

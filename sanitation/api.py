@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import django_filters
 from django.db.models import F, Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +22,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, UtcIsoDateTimeFilter
+from citymgmt.api import ANY_SEGMENT, ERROR_RESPONSES, UtcIsoDateTimeFilter, photo_response
 from sanitation.access import may_read as can_read
 from sanitation.access import parse_month
 from sanitation.access import read_scope as leader_region
@@ -149,13 +148,7 @@ class InspectionPhotoView(GenericAPIView):
 
     def get(self, request, pk: int):
         photo = get_object_or_404(self.get_queryset(), pk=pk)
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404(_("照片文件不存在。")) from exc
-        response = FileResponse(handle, content_type=photo.content_type or "application/octet-stream")
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return photo_response(photo.file, photo.content_type)
 
 
 def month_and_level(request, levels, level_message: str):
