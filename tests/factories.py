@@ -79,3 +79,24 @@ def make_person(username: str, roles: list[str], *, department=None, region=None
     user = UserFactory(username=username, roles=roles)
     StaffProfile.objects.update_or_create(user=user, defaults={"department": department, "region": region})
     return user
+
+
+def road_section(city, code: str, district: int = 0, grid: int = 1, **extra):
+    """A main road (环卫台账) in ``district`` of the test city, on one of its grids."""
+    from decimal import Decimal
+
+    from sanitation.models import RoadSection
+
+    values = {
+        "code": code,
+        "name": f"{code} 路",
+        "grade": RoadSection.Grade.MAIN,
+        "control_level": RoadSection.Control.STRICT,
+        "length_m": Decimal(800),
+        "area_m2": Decimal(12000),
+        "district": city.districts[district],
+        "street": city.streets[district],
+        "community": city.communities[district],
+        "grid": city.grids[grid + 4 * district],
+    }
+    return RoadSection.objects.create(**(values | extra))

@@ -30,9 +30,9 @@ from patrols.enforcement import notice_issue, subject_find_or_create
 from patrols.models import EnforcementNotice, EnforcementSubject, Patrol, PatrolTask, Route, RouteGrid
 from patrols.services import patrol_end, patrol_start
 from sanitation.inspections import inspection_record, load_starter_templates
-from sanitation.models import Inspection, InspectionPhoto, InspectionTemplate, RoadSection
+from sanitation.models import Inspection, InspectionPhoto, InspectionTemplate
 from tests.cases.conftest import BUILT_AT, at, case_in, photo
-from tests.factories import DepartmentFactory, make_city, make_person
+from tests.factories import DepartmentFactory, make_city, make_person, road_section
 
 # Cases walked to each state (hotline, department sz: handler_a's), plus one in hw
 # (handler_b's, out of handler_a's scope), one in the second district (out of the
@@ -116,18 +116,7 @@ def build_world() -> SimpleNamespace:
 
     load_starter_templates()
     road_template = InspectionTemplate.objects.get(code="road-cleaning")
-    road = RoadSection.objects.create(
-        code="LD-001",
-        name="人民路",
-        grade=RoadSection.Grade.MAIN,
-        control_level=RoadSection.Control.STRICT,
-        length_m=800,
-        area_m2=12000,
-        district=city.districts[0],
-        street=city.streets[0],
-        community=city.communities[0],
-        grid=city.grids[1],
-    )
+    road = road_section(city, "LD-001", name="人民路")
     first_item = road_template.items.order_by("position").first()
     with clock.acting_at(at(BUILT_AT)):
         inspection_record(by=w.assessor, template=road_template, road=road, counts={first_item.id: 1}, photos=[photo()])

@@ -13,28 +13,12 @@ from cases import clock
 from cases.errors import CaseError
 from cases.models import Case, Source, Status
 from sanitation.inspections import fault_to_case, inspection_record, load_starter_templates
-from sanitation.models import Inspection, InspectionItem, InspectionTemplate, PublicToilet, RoadSection
+from sanitation.models import Inspection, InspectionItem, InspectionTemplate, PublicToilet
 from tests.cases.conftest import at, photo
-from tests.factories import make_person
+from tests.factories import make_person, road_section
 
 pytestmark = pytest.mark.django_db
 INSPECTED_AT = at("2026-11-18 10:00")
-
-
-def road_section(city, code: str, district: int = 0, grid: int = 1) -> RoadSection:
-    g = city.grids[grid + 4 * district]
-    return RoadSection.objects.create(
-        code=code,
-        name=f"{code} 路",
-        grade=RoadSection.Grade.MAIN,
-        control_level=RoadSection.Control.STRICT,
-        length_m=Decimal(800),
-        area_m2=Decimal(12000),
-        district=city.districts[district],
-        street=city.streets[district],
-        community=city.communities[district],
-        grid=g,
-    )
 
 
 @pytest.fixture

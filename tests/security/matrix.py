@@ -17,6 +17,8 @@ from types import SimpleNamespace
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.factories import road_section
+
 # --- the people --------------------------------------------------------------------------
 
 # Column order of the tables: anonymous, then every demo role, then the people of
@@ -104,7 +106,7 @@ def build_scene(world) -> SimpleNamespace:
     from reports.bulletins import generate_daily
     from sanitation import tasks as sanitation_tasks
     from sanitation.inspections import inspection_record, load_starter_templates
-    from sanitation.models import FrontageLetter, InspectionTemplate, RoadSection
+    from sanitation.models import FrontageLetter, InspectionTemplate
     from tests.cases.conftest import at, case_in, photo
     from tests.factories import make_person
 
@@ -142,18 +144,7 @@ def build_scene(world) -> SimpleNamespace:
 
     # Sanitation: a road section and a 门前三包 letter of district 339901, an
     # inspection with a fault, an import job of the assessor.
-    s.road = RoadSection.objects.create(
-        code="LD-SEC",
-        name="安全测试路",
-        grade=RoadSection.Grade.MAIN,
-        control_level=RoadSection.Control.STRICT,
-        length_m=100,
-        area_m2=800,
-        district=city.districts[0],
-        street=city.streets[0],
-        community=city.communities[0],
-        grid=city.grids[1],
-    )
+    s.road = road_section(city, "LD-SEC", name="安全测试路")
     s.letter = FrontageLetter.objects.create(
         shop_name="好味面馆",
         address="人民路 8 号",

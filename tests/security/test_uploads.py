@@ -34,7 +34,7 @@ from cases.models import Attachment, Case, Status
 from sanitation.inspections import inspection_record, load_starter_templates
 from sanitation.models import InspectionPhoto, InspectionTemplate, RoadSection
 from tests.cases.conftest import at, case_in, grid_point, photo
-from tests.factories import make_person
+from tests.factories import make_person, road_section
 from tests.public.conftest import gps_jpeg, public_case, walk_to_closed
 
 pytestmark = pytest.mark.django_db
@@ -146,18 +146,7 @@ def test_the_public_page_checks_photos_by_content(client, world, media_root):
 def san(world, media_root):
     load_starter_templates()
     city = world.city
-    road = RoadSection.objects.create(
-        code="LD-UPL",
-        name="上传测试路",
-        grade=RoadSection.Grade.MAIN,
-        control_level=RoadSection.Control.STRICT,
-        length_m=100,
-        area_m2=800,
-        district=city.districts[0],
-        street=city.streets[0],
-        community=city.communities[0],
-        grid=city.grids[1],
-    )
+    road = road_section(city, "LD-UPL", name="上传测试路")
     template = InspectionTemplate.objects.get(code="road-cleaning")
     world.assessor = make_person("assessor", ["assessor"])
     world.leader_b = make_person("leader-339902", ["leader"], region=city.districts[1])
