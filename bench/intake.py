@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import signal
 import statistics
 import subprocess
@@ -75,15 +74,9 @@ def intake_bodies(count: int, marker: str, seed: int = 7) -> list[bytes]:
 
 
 def start_server(url: str, workers: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env |= {
-        "DATABASE_URL": url,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "WARNING",
-    }
+    from bench.load import server_env
+
+    env = server_env(url, None)  # production settings, tasks in-process
     command = [str(ROOT / ".venv/bin/gunicorn"), "citymgmt.wsgi", "-b", f"{HOST}:{PORT}", "-w", str(workers)]
     command += ["--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
