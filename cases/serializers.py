@@ -229,7 +229,7 @@ class CaseDetailSerializer(CaseSerializer):
         read_only_fields = fields
 
 
-class DuplicateSerializer(serializers.Serializer):
+class DuplicateSerializer(BuiltOnceFieldsMixin, serializers.Serializer):
     number = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
     reasons = serializers.ListField(child=serializers.CharField())
@@ -339,7 +339,7 @@ def _photos(help_text: str = "照片（multipart，可多张，每张不超过 1
     return serializers.ListField(child=serializers.FileField(), required=False, default=list, help_text=help_text)
 
 
-class CaseIntakeSerializer(serializers.Serializer):
+class CaseIntakeSerializer(BuiltOnceFieldsMixin, serializers.Serializer):
     source = CheckedChoiceField(Source.choices)
     category = serializers.CharField(help_text="小类代码，如 01001")
     description = _text("问题描述（最多 4000 字）", required=True)
