@@ -73,11 +73,13 @@ def intake_bodies(count: int, marker: str, seed: int = 7) -> list[bytes]:
     return bodies
 
 
-def start_server(url: str, workers: int) -> subprocess.Popen:
+def start_server(url: str, workers: int, threads: int = 1) -> subprocess.Popen:
     from bench.load import server_env
 
     env = server_env(url, None)  # production settings, tasks in-process
     command = [str(ROOT / ".venv/bin/gunicorn"), "citymgmt.wsgi", "-b", f"{HOST}:{PORT}", "-w", str(workers)]
+    if threads > 1:  # gthread workers, as deploy/systemd/citymgmt-web.service runs them: keep-alive
+        command += ["--threads", str(threads)]
     command += ["--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
@@ -160,6 +162,9 @@ class Load:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (1: sync workers; more: gthread, with keep-alive)"
+    )
     parser.add_argument("--clients", type=int, default=8, help="concurrent client connections (8)")
     parser.add_argument("--seconds", type=float, default=20, help="stop after this long (20)")
     parser.add_argument("--max", type=int, default=20_000, help="stop after this many requests (20000)")
@@ -183,7 +188,7 @@ def main() -> None:
     connection.close()  # gunicorn's workers are the ones writing now
 
     print(describe(), flush=True)
-    server = start_server(args.database_url, args.workers)
+    server = start_server(args.database_url, args.workers, args.threads)
     try:
         load = Load(token, bodies, args.seconds)
         cpu_before, client_before = process_cpu_seconds(), time.process_time()
@@ -230,6 +235,9 @@ def main() -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("ALTER TABLE cases_caseevent DISABLE TRIGGER cases_caseevent_append_only")
             removed = Case.objects.filter(description__contains="（压测 ").delete()[1].get("cases.Case", 0)
+            # The deferred foreign-key checks of the deletes run now: ALTER TABLE refuses to
+            # run with trigger events still pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_caseevent_append_only")
         print(f"removed the {removed:,} cases of benchmark runs (--keep leaves them)")
     if not (consistent and unique):
