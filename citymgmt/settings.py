@@ -212,7 +212,7 @@ PUBLIC_FEEDBACK_RATE_PER_IP = env_str("PUBLIC_FEEDBACK_RATE_PER_IP", "20/h")  # 
 # Open311 discovery: whom other systems ask, and how they get an API key (empty: a default text).
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
 OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # with a host: kombu warns about none on first use
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True

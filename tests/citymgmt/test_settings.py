@@ -104,9 +104,22 @@ def test_production_mode_passes_check_deploy_without_warnings():
 def test_without_redis_tasks_run_in_process_and_with_it_go_to_the_broker():
     script = "from django.conf import settings as s; print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
     embedded = manage("shell", "--no-imports", "-c", script, env={"REDIS_URL": None})
-    assert embedded.stdout.split() == ["True", "memory://"]
+    assert embedded.stdout.split() == ["True", "memory://localhost/"]
     broker = manage("shell", "--no-imports", "-c", script, env={"REDIS_URL": "redis://127.0.0.1:6379/3"})
     assert broker.stdout.split() == ["False", "redis://127.0.0.1:6379/3"]
+
+
+def test_without_redis_a_task_runs_in_process_without_a_broker_warning():
+    """kombu warned "No hostname was supplied" on the first task of every process."""
+    script = (  # a built-in task that needs no database
+        "from citymgmt import outbox; from citymgmt.celery import app; "
+        "print(outbox.send(app.tasks['celery.backend_cleanup']))"
+    )
+    embedded = manage("shell", "--no-imports", "-c", script, env={"REDIS_URL": None, "LOG_LEVEL": "INFO"})
+    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.stdout.split()[-1] == "run"
+    assert "succeeded" in embedded.stderr + embedded.stdout  # the task ran, and logged it
+    assert "No hostname" not in embedded.stderr + embedded.stdout
 
 
 def test_the_time_zone_is_shanghai_and_aware(settings):
