@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -19,23 +18,15 @@ from django.db import connection
 from citymgmt import cache as tolerant_cache
 from citymgmt import outbox
 from citymgmt.celery import app
+from tests import polling
 from tests.cases import conftest as lifecycle
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(6390, 6400)  # this suite's own redis-server processes
 
 # The lifecycle suite's fixtures: people, the test city, the catalogue, street offices.
 catalogue, offices, media_root, world = lifecycle.catalogue, lifecycle.offices, lifecycle.media_root, lifecycle.world
-
-
-def wait_for(condition, timeout: float = 60, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _port_free(port: int) -> bool:
@@ -181,13 +172,8 @@ def workers(tmp_path):
 
 
 def other_backends() -> list[int]:
-    """Connections to the test database other than this one."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return [row[0] for row in cursor.fetchall()]
+    """The pids of the connections to the test database other than this one."""
+    return [pid for pid, _state, _wait in polling.other_backends()]
 
 
 def terminate(pids: list[int]) -> None:

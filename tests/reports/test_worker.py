@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from citymgmt.celery import app
 from reports import stats, tasks
 from reports.models import AssessmentMonth, CaseChange, Figure, Ranking, StatsMonth
 from tests.cases.conftest import *  # noqa: F403 (the lifecycle fixtures)
+from tests.polling import other_backends, wait_for
 from tests.reports.conftest import callback, closed_case, figure, filed, stored
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,27 +77,6 @@ def october(p):
     closed_case(p, "2026-10-14 09:05", feedback="2026-10-14 17:00")
     filed(p, "2026-10-14 09:05", source="leader")
     closed_case(p, "2026-10-14 09:05", feedback="2026-10-14 10:00", grid=5, source="leader")
-
-
-def other_backends() -> list[tuple]:
-    """Connections to the test database other than this one: (pid, state, wait_event_type)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view is a snapshot
-        cursor.execute(
-            "SELECT pid, state, wait_event_type FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchall()
-
-
-def wait_for(condition, timeout: float = 60, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_worker_computes_and_freezes_a_month_from_the_queue(world, workers):
