@@ -80,12 +80,14 @@ def worker_answers() -> list:
 
 
 def _forget_pools() -> None:
-    """kombu's pooled connections point at the broker they were made for."""
+    """kombu's pooled connections point at the broker they were made for, and the app's
+    result backend (kept per thread) at the result store it was made for."""
     from kombu import pools
 
     pools.reset()  # closes and forgets kombu's registry of pools
     app._pool = None
     app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)
 
 
 def _forget_breakers() -> None:
@@ -107,7 +109,7 @@ def on_redis(settings, redis_server, monkeypatch):
         }
     }
     monkeypatch.setattr(outbox, "RETRY_SECONDS", 0.3)
-    broker, backend = app.conf.broker_url, app.conf.result_backend
+    broker, backend, eager = app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager
     app.conf.broker_url = app.conf.result_backend = redis_server.url
     app.conf.task_always_eager = False
     _forget_breakers()
@@ -115,7 +117,7 @@ def on_redis(settings, redis_server, monkeypatch):
     try:
         yield redis_server
     finally:
-        app.conf.task_always_eager = True
+        app.conf.task_always_eager = eager
         app.conf.broker_url, app.conf.result_backend = broker, backend
         _forget_breakers()
         _forget_pools()
