@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
-from django.db.models import OuterRef
+from django.db.models import Max, Min, OuterRef
 from django.utils.translation import gettext as _
 from shapely import STRtree
 from shapely.geometry import Point, shape
@@ -203,3 +204,16 @@ def remember_roles(user, group_names) -> set[str]:
         roles.add("admin")
     user._citymgmt_roles = roles
     return roles
+
+
+def map_settings() -> dict:
+    """Where a map of the city opens: the managed area's bounds (drawn as its outline
+    when there are no tiles) and the tile URL, empty when the city has no tile server."""
+    bounds = UnitGrid.objects.aggregate(
+        south=Min("min_lat"), north=Max("max_lat"), west=Min("min_lng"), east=Max("max_lng")
+    )
+    return {
+        "tile_url": getattr(settings, "MAP_TILE_URL", ""),
+        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
+        "bounds": bounds if bounds["south"] is not None else None,
+    }

@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 import re
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from cases.services import INTAKE_ROLES, case_link_duplicate, case_report
 from cases.web.actions import department_choices, run_action
 from org.models import UnitGrid
 from org.roles import Role
-from org.selectors import OutsideManagedArea, department_by_id, locate_point, user_roles
+from org.selectors import OutsideManagedArea, department_by_id, locate_point, map_settings, user_roles
 
 # Who may open the form: those who register cases from every channel (DOMAIN.md §2), and the admin.
 PAGE_ROLES = INTAKE_ROLES | {Role.ADMIN}
@@ -132,23 +131,10 @@ def _form(request, values, errors, *, refusal: str = "", status: int = 200, retr
         "categories": _categories(""),
         "chosen_category": active_category(resolve_category(values.get("category", ""))),
         "can_link": bool(RULES["link-duplicate"].roles & user_roles(request.user)),
-        "map": _map_settings(),
+        "map": map_settings(),
         "located": _located(values.get("lat"), values.get("lng")) if values.get("lat") else None,
     }
     return render(request, "cases/intake.html", context, status=status)
-
-
-def _map_settings() -> dict:
-    """Where the map opens: the managed area's bounds (drawn as its outline when
-    there are no tiles) and the tile URL, empty when the city has no tile server."""
-    bounds = UnitGrid.objects.aggregate(
-        south=Min("min_lat"), north=Max("max_lat"), west=Min("min_lng"), east=Max("max_lng")
-    )
-    return {
-        "tile_url": getattr(settings, "MAP_TILE_URL", ""),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
-        "bounds": bounds if bounds["south"] is not None else None,
-    }
 
 
 # --- the confirmation and the steps that follow -------------------------------------

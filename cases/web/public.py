@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Max, Min
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,8 +37,7 @@ from cases.models import Attachment, Category, PublicReport, Status
 from cases.public import masked_text, open311_status, public_cases, public_events, public_photos, rate_limited
 from cases.services import MAX_DESCRIPTION, case_public_feedback, case_report_public
 from citymgmt.security import client_ip
-from org.models import UnitGrid
-from org.selectors import OutsideManagedArea, locate_address, locate_point
+from org.selectors import OutsideManagedArea, locate_address, locate_point, map_settings
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +179,7 @@ def _form(request, values, errors, *, stamp: str, refusal: str = "", status: int
         "stamp": stamp,
         "honeypot": HONEYPOT,
         "groups": category_groups(),
-        "map": _map_settings(),
+        "map": map_settings(),
         "max_description": MAX_DESCRIPTION,
         "max_photos": MAX_PUBLIC_PHOTOS,
         "nav": "report",
@@ -203,18 +201,6 @@ def category_groups() -> list[tuple[str, list[tuple[str, str]]]]:
         _major, rows = groups.setdefault(category.major.code, (_label(category.major), []))
         rows.append((category.code, _label(category)))
     return list(groups.values())
-
-
-def _map_settings() -> dict:
-    """Where the map opens (the managed area) and the tiles, empty without a tile server."""
-    bounds = UnitGrid.objects.aggregate(
-        south=Min("min_lat"), north=Max("max_lat"), west=Min("min_lng"), east=Max("max_lng")
-    )
-    return {
-        "tile_url": getattr(settings, "MAP_TILE_URL", ""),
-        "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
-        "bounds": bounds if bounds["south"] is not None else None,
-    }
 
 
 @require_GET
