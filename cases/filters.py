@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -121,15 +122,20 @@ class CaseFilter(filters.FilterSet):
         fields = []
 
     def get_form_class(self):
-        """The form is built once per class, not per request: every filter here
-        is the same for every request (none takes the request's queryset or
-        user), and each form instance still deep-copies its fields. Building it
-        cost a list or case request about 1 ms of CPU."""
+        """The form is built once per class and language, not per request: every
+        filter here is the same for every request (none takes the request's
+        queryset or user), and each form instance still deep-copies its fields.
+        django-filter writes the labels out in the language of the moment, hence
+        one form per language. Building it cost a list or case request about
+        1 ms of CPU."""
         cls = type(self)
-        form_class = cls.__dict__.get("_form_class")
-        if form_class is None:
-            form_class = cls._form_class = super().get_form_class()
-        return form_class
+        built = cls.__dict__.get("_form_classes")
+        if built is None:
+            built = cls._form_classes = {}
+        language = get_language()
+        if language not in built:
+            built[language] = super().get_form_class()
+        return built[language]
 
     def _now(self) -> datetime:
         # The clock services act at: tests (and seed_demo) can set the moment.
